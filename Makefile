@@ -1,0 +1,63 @@
+# carto — `make run` and `make test` do all the set-up themselves (see README.md).
+# Every step is idempotent: a second run only checks and starts in seconds.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The real open data lives beside the project (../shared/data, see its SOURCES.md).
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/SOURCES.md),)
+export CARTO_DATA_DIR ?= $(SHARED_DATA)
+endif
+
+.PHONY: help run test setup system db venv migrate demo lint format fetch clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: setup ## Install what is missing, migrate, load the demo data, serve on http://127.0.0.1:8000/
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup ## The same set-up, then the whole test suite on real PostGIS
+	$(VENV)/bin/pytest
+
+setup: system venv db migrate demo
+
+system: ## Debian packages (PostGIS, GDAL, …) and a running PostgreSQL cluster
+	@scripts/setup-system.sh
+
+db: ## The database with its extensions (postgis, unaccent, pg_trgm)
+	@scripts/setup-db.sh
+
+venv: $(STAMP) ## The virtualenv with the project and its dev tools
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+migrate: venv db
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate ## Load the demo territories (skipped when the same files are already loaded)
+	@$(PY) manage.py import_territories --if-changed
+
+fetch: venv ## Download the manifest's files into the cache (needs CARTO_DATA_MIRROR or --mirror)
+	$(PY) manage.py fetch_boundaries
+
+lint: venv ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean: ## Remove the virtualenv and caches (the database stays)
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

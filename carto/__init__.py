@@ -1,0 +1,1 @@
+"""carto: a geospatial directory of French citizen-participation actors."""

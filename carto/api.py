@@ -1,0 +1,119 @@
+"""What every API endpoint of carto shares: query-parameter validation with
+errors that name the parameter, the error format, and cache headers."""
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Parameters any endpoint accepts: DRF's renderer choice, and cache-busters (`_=…`).
+ALWAYS_ALLOWED = {"format"}
+
+
+class QueryParams(serializers.Serializer):
+    """Base of the query-parameter serializers: unknown parameters are refused too."""
+
+    def validate(self, attrs):
+        allowed = set(self.fields) | ALWAYS_ALLOWED
+        unknown = sorted(
+            name for name in self.initial_data if name not in allowed and not name.startswith("_")
+        )
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [f"paramètre inconnu (acceptés : {', '.join(sorted(self.fields))})"]
+                    for name in unknown
+                }
+            )
+        return attrs
+
+
+def parse_query(params_class: type[QueryParams], request) -> dict:
+    """Validated query parameters, or a 400 whose message names each bad parameter."""
+    data = {}
+    for name in request.query_params:
+        values = request.query_params.getlist(name)
+        field = params_class().fields.get(name)
+        data[name] = values if isinstance(field, serializers.ListField) else values[-1]
+    params = params_class(data=data)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+class BBoxField(serializers.Field):
+    """`minlon,minlat,maxlon,maxlat` in WGS84."""
+
+    default_error_messages = {
+        "format": "quatre nombres attendus : minlon,minlat,maxlon,maxlat (reçu « {value} »)",
+        "range": "longitudes entre -180 et 180, latitudes entre -90 et 90 (reçu « {value} »)",
+        "order": "minlon doit être inférieur à maxlon et minlat à maxlat (reçu « {value} »)",
+    }
+
+    def to_internal_value(self, data):
+        parts = str(data).split(",")
+        try:
+            minx, miny, maxx, maxy = (float(part) for part in parts)
+        except ValueError:
+            self.fail("format", value=data)
+        if any(v != v for v in (minx, miny, maxx, maxy)):  # NaN
+            self.fail("format", value=data)
+        if not (
+            -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
+        ):
+            self.fail("range", value=data)
+        if minx >= maxx or miny >= maxy:
+            self.fail("order", value=data)
+        return (minx, miny, maxx, maxy)
+
+    def to_representation(self, value):
+        return ",".join(str(v) for v in value)
+
+
+def _messages(detail) -> list[str]:
+    """Flatten DRF's nested error details (a ListField gives {index: [errors]})."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list | tuple):
+        return [message for value in detail for message in _messages(value)]
+    return [str(detail).rstrip(". ")]
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else ""
+    if isinstance(detail, dict):
+        return _first_message(next(iter(detail.values()), ""))
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """DRF errors with one French sentence in `detail` that names the parameter at fault,
+    and the per-parameter messages in `parameters`."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        problems = {name: _messages(messages) for name, messages in exc.detail.items()}
+        sentences = [
+            f"paramètre « {name} » : {'; '.join(messages)}"
+            for name, messages in problems.items()
+            if name != "non_field_errors"
+        ] + problems.get("non_field_errors", [])
+        response.data = {
+            "detail": "Requête invalide — " + " ; ".join(sentences) + ".",
+            "parameters": problems,
+        }
+    elif isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": _first_message(response.data)}
+    return response
+
+
+class CachedGetMixin:
+    """Public cache headers on successful GET responses (the ETag comes from
+    ConditionalGetMiddleware, which also answers 304 to If-None-Match)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=settings.CARTO_API_CACHE_SECONDS)
+        return response

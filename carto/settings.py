@@ -1,0 +1,211 @@
+"""Settings for carto, read from the environment (12-factor).
+
+Every value has a safe local default so that `make run` works on a fresh
+machine; production sets at least CARTO_SECRET_KEY, CARTO_DEBUG=0,
+CARTO_ALLOWED_HOSTS and DATABASE_URL (or the PG* variables).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def load_dotenv(path: Path) -> None:
+    """Read KEY=VALUE lines of a local .env (written by scripts/setup-db.sh); the environment wins."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            os.environ.setdefault(key, value)
+
+
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("CARTO_DEBUG", True)
+SECRET_KEY = os.environ.get("CARTO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("CARTO_SECRET_KEY must be set when CARTO_DEBUG is off")
+    SECRET_KEY = "local-development-only-not-secret"
+ALLOWED_HOSTS = env_list("CARTO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CARTO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django.contrib.postgres",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaflet",
+    "carto.territories",
+    "carto.actors",
+    "carto.layers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "carto.urls"
+WSGI_APPLICATION = "carto.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_config() -> dict:
+    """DATABASE_URL when given, else the libpq PG* variables, else local defaults."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60)
+    else:
+        config = {
+            "NAME": os.environ.get("PGDATABASE", "carto"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "PASSWORD": os.environ.get("PGPASSWORD", ""),
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "CONN_MAX_AGE": 60,
+        }
+    config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    config.setdefault("OPTIONS", {})
+    return config
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "fr"
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Real open data (see ../shared/data/SOURCES.md) and the download cache.
+CARTO_DATA_DIR = Path(os.environ.get("CARTO_DATA_DIR", BASE_DIR / "data" / "boundaries" / "cache"))
+CARTO_CACHE_DIR = Path(
+    os.environ.get("CARTO_CACHE_DIR", BASE_DIR / "data" / "boundaries" / "cache")
+)
+CARTO_BOUNDARIES_MANIFEST = BASE_DIR / "data" / "boundaries" / "manifest.toml"
+# Base URL of a mirror that serves the manifest's files under their `file` path.
+CARTO_DATA_MIRROR = os.environ.get("CARTO_DATA_MIRROR", "")
+
+# Public read API: GET from any origin, no credentials.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_URLS_REGEX = r"^/(api|ogc|tiles)/.*$"
+CARTO_API_CACHE_SECONDS = int(os.environ.get("CARTO_API_CACHE_SECONDS", "300"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "carto.api.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "carto — API publique",
+    "DESCRIPTION": (
+        "« Qui fait quoi, où ? » : territoires de référence (communes, EPCI, départements, "
+        "régions, bassins de vie, QPV), acteurs et initiatives de la participation citoyenne. "
+        "Toutes les géométries sont en GeoJSON (RFC 7946, WGS84 lon/lat)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (50.3, 2.8),
+    "DEFAULT_ZOOM": 8,
+    "TILES": [
+        (
+            "Plan",
+            os.environ.get("CARTO_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            {"attribution": "© les contributeurs d’OpenStreetMap"},
+        )
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CARTO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

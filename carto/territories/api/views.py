@@ -1,0 +1,192 @@
+"""Territory API: boundaries (GeoJSON built by PostGIS), one territory, locate, search."""
+
+import json
+
+from django.contrib.gis.db.models.functions import Envelope
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carto.api import CachedGetMixin, parse_query
+
+from ..codes import KIND_ORDER, Kind, is_valid_code, normalize_code
+from ..functions import TerritoryFeature
+from ..models import Territory
+from ..querysets import zoom_tolerance
+from ..services import locate
+from .params import LocateParams, SearchParams, TerritoryListParams, ZoomParams
+from .serializers import (
+    TerritoryFeatureSerializer,
+    TerritorySearchResultSerializer,
+    TerritorySummarySerializer,
+    with_display_geometry,
+)
+
+GEOJSON = "application/geo+json"
+
+FEATURE_COLLECTION_SCHEMA = {
+    "type": "object",
+    "description": "FeatureCollection GeoJSON (RFC 7946) paginée.",
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"type": "object"}},
+        "count": {"type": "integer", "description": "Nombre total de territoires correspondants."},
+        "numberReturned": {"type": "integer"},
+        "page": {"type": "integer"},
+        "page_size": {"type": "integer"},
+        "truncated": {"type": "boolean", "description": "Vrai si d'autres pages existent."},
+        "next": {"type": "string", "nullable": True},
+        "previous": {"type": "string", "nullable": True},
+        "zoom": {"type": "integer", "nullable": True},
+    },
+}
+
+
+def geojson_response(payload: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(payload, content_type=GEOJSON, status=status)
+
+
+def page_url(request, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+class TerritoryListView(CachedGetMixin, APIView):
+    """Boundaries as one GeoJSON FeatureCollection, simplified for `zoom`, serialised by PostGIS."""
+
+    @extend_schema(
+        operation_id="territories_list",
+        summary="Contours des territoires (GeoJSON)",
+        parameters=[TerritoryListParams],
+        responses={(200, GEOJSON): FEATURE_COLLECTION_SCHEMA},
+        tags=["territoires"],
+    )
+    def get(self, request):
+        params = parse_query(TerritoryListParams, request)
+        queryset = Territory.objects.of_kind(*params.get("kind", []))
+        if "bbox" in params:
+            queryset = queryset.in_bbox(params["bbox"])
+        if params.get("departement"):
+            queryset = queryset.in_departements(
+                normalize_code(Kind.DEPARTEMENT, c) for c in params["departement"]
+            )
+        count = queryset.count()
+        page, size = params["page"], params["page_size"]
+        pages = max(1, -(-count // size))
+        if page > pages:
+            raise Http404(f"Page {page} au-delà de la dernière ({pages}) pour {count} territoires.")
+        tolerance, digits = zoom_tolerance(params.get("zoom"))
+        features = (
+            queryset.order_by("kind", "code")
+            .annotate(feature=TerritoryFeature(tolerance, digits))
+            .values_list("feature", flat=True)[(page - 1) * size : page * size]
+        )
+        features = list(features)
+        envelope = {
+            "type": "FeatureCollection",
+            "count": count,
+            "numberReturned": len(features),
+            "page": page,
+            "page_size": size,
+            "truncated": page < pages,
+            "next": page_url(request, page + 1) if page < pages else None,
+            "previous": page_url(request, page - 1) if page > 1 else None,
+            "zoom": params.get("zoom"),
+        }
+        head = json.dumps(envelope, ensure_ascii=False)[:-1]
+        return geojson_response(f'{head}, "features": [{",".join(features)}]}}')
+
+
+class TerritoryDetailView(CachedGetMixin, APIView):
+    @extend_schema(
+        operation_id="territories_detail",
+        summary="Un territoire (Feature GeoJSON)",
+        parameters=[
+            ZoomParams,
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=Kind.values),
+            OpenApiParameter(
+                "code", str, OpenApiParameter.PATH, description="Code officiel (INSEE, SIREN, QPV)."
+            ),
+        ],
+        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+        tags=["territoires"],
+    )
+    def get(self, request, kind: str, code: str):
+        if kind not in Kind.values:
+            raise Http404(
+                f"Type de territoire inconnu « {kind} » (connus : {', '.join(Kind.values)})."
+            )
+        code = normalize_code(kind, code)
+        if not is_valid_code(kind, code):
+            raise Http404(f"« {code} » n'est pas un code de {Kind(kind).label.lower()}.")
+        params = parse_query(ZoomParams, request)
+        tolerance, _digits = zoom_tolerance(params.get("zoom"))
+        territory = with_display_geometry(
+            Territory.objects.filter(kind=kind, code=code), tolerance
+        ).first()
+        if territory is None:
+            raise Http404(f"Aucun territoire de type « {kind} » ne porte le code {code}.")
+        data = TerritoryFeatureSerializer(territory, context={"request": request}).data
+        return geojson_response(json.dumps(data, ensure_ascii=False))
+
+
+class TerritoryLocateView(CachedGetMixin, APIView):
+    @extend_schema(
+        operation_id="territories_locate",
+        summary="Territoires contenant un point",
+        description=(
+            "La commune, l'EPCI, le département, la région, le bassin de vie et les QPV qui contiennent le point. "
+            "`qpv_in_commune` liste les QPV de la commune dont le contour n'est pas connu."
+        ),
+        parameters=[LocateParams],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "Mairie de Lens", value={"lon": 2.832435, "lat": 50.429256}, request_only=True
+            )
+        ],
+        tags=["territoires"],
+    )
+    def get(self, request):
+        params = parse_query(LocateParams, request)
+        location = locate(params["lon"], params["lat"])
+        context = {"request": request}
+
+        def summary(territory):
+            return (
+                TerritorySummarySerializer(territory, context=context).data if territory else None
+            )
+
+        data = {"lon": location.lon, "lat": location.lat}
+        for kind in KIND_ORDER:
+            if kind != Kind.QPV:
+                data[kind] = summary(location.by_kind.get(kind))
+        data["qpv"] = [summary(t) for t in location.qpv]
+        data["qpv_in_commune"] = [summary(t) for t in location.qpv_in_commune]
+        return Response(data)
+
+
+class TerritorySearchView(CachedGetMixin, APIView):
+    @extend_schema(
+        operation_id="territories_search",
+        summary="Recherche de territoires (autocomplétion)",
+        description="Noms et codes de tous les types, sans tenir compte des accents (« lievin » trouve Liévin).",
+        parameters=[SearchParams],
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["territoires"],
+    )
+    def get(self, request):
+        params = parse_query(SearchParams, request)
+        queryset = (
+            Territory.objects.of_kind(*params.get("kind", []))
+            .search(params["q"])
+            .defer("geom")
+            .annotate(envelope=Envelope("geom"))[: params["limit"]]
+        )
+        results = TerritorySearchResultSerializer(
+            queryset, many=True, context={"request": request}
+        ).data
+        return Response({"q": params["q"], "results": results})
