@@ -1,0 +1,78 @@
+"""Shared fixtures: the real demo territories loaded once per session into the test
+database (migrations run, real PostGIS), and an HTTP server for clients such as GDAL."""
+
+import threading
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+
+DEMO_DEPARTEMENTS = ["02", "09", "59", "60", "62", "80"]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = Path(settings.CARTO_DATA_DIR)
+    if not (path / "communes" / "communes_2025_points.csv").is_file():
+        pytest.fail(
+            f"CARTO_DATA_DIR={path} does not hold the real data (../shared/data): "
+            "run the tests through `make test`, or export CARTO_DATA_DIR"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, data_dir):
+    """The demo territories (Hauts-de-France and Ariège), imported once and committed."""
+    with django_db_blocker.unblock():
+        call_command("import_territories", verbosity=0)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class _ThreadingWSGIServer(WSGIServer):
+    daemon_threads = True
+
+    def process_request(self, request, client_address):
+        thread = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        thread.start()
+
+    def _handle(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def api_server(django_db_setup, django_db_blocker):
+    """carto served over HTTP on 127.0.0.1 (a free port), reading the committed session data.
+
+    Unlike pytest-django's live_server this needs no transactional test, so the
+    session data is not flushed."""
+    from django.core.wsgi import get_wsgi_application
+    from django.test.utils import override_settings
+
+    with override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost"]):
+        server = make_server(
+            "127.0.0.1",
+            0,
+            get_wsgi_application(),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        with django_db_blocker.unblock():
+            thread.start()
+            try:
+                yield f"http://127.0.0.1:{server.server_port}"
+            finally:
+                server.shutdown()
+                server.server_close()
