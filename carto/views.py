@@ -6,14 +6,16 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from carto.territories.codes import KIND_ORDER, Kind
+from carto.territories.codes import KIND_ORDER, count_label
 from carto.territories.manifest import load_manifest
 from carto.territories.models import Territory
 
 
 def home(request):
     counts = dict(Territory.objects.values_list("kind").annotate(n=Count("id")))
-    loaded = [(Kind(kind).label, counts[kind]) for kind in KIND_ORDER if counts.get(kind)]
+    loaded = [
+        (count_label(kind, counts[kind]), counts[kind]) for kind in KIND_ORDER if counts.get(kind)
+    ]
     manifest = load_manifest()
     sources = [
         {

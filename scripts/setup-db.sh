@@ -8,7 +8,7 @@
 set -euo pipefail
 
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
-export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}"
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGOPTIONS="${PGOPTIONS:---client-min-messages=warning}"
 DB_NAME="${PGDATABASE:-carto}"
 if [ -n "${DATABASE_URL:-}" ]; then
   DB_NAME="$(python3 -c 'import sys, urllib.parse as u; print(u.urlparse(sys.argv[1]).path.lstrip("/"))' "$DATABASE_URL")"

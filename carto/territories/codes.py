@@ -20,6 +20,22 @@ class Kind(models.TextChoices):
     QPV = "qpv", "Quartier prioritaire (QPV)"
 
 
+# Plural labels for counts (« 169 bassins de vie », « 100 EPCI »).
+KIND_PLURALS = {
+    Kind.REGION: ("région", "régions"),
+    Kind.DEPARTEMENT: ("département", "départements"),
+    Kind.EPCI: ("EPCI", "EPCI"),
+    Kind.COMMUNE: ("commune", "communes"),
+    Kind.BV: ("bassin de vie", "bassins de vie"),
+    Kind.QPV: ("quartier prioritaire (QPV)", "quartiers prioritaires (QPV)"),
+}
+
+
+def count_label(kind: str, count: int) -> str:
+    singular, plural = KIND_PLURALS[kind]
+    return singular if count == 1 else plural
+
+
 # Coarse to fine: the order of `locate` answers and of summaries.
 KIND_ORDER = [Kind.REGION, Kind.DEPARTEMENT, Kind.EPCI, Kind.BV, Kind.COMMUNE, Kind.QPV]
 # Search ties (same name): what a person typing a name most often means first.

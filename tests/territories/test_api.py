@@ -304,7 +304,8 @@ def test_home_page_in_french(client):
     assert "Qui fait quoi, où" in html
     assert 'href="/api/v1/docs/"' in html
     assert "Licence Ouverte" in html
-    assert "<strong>4107</strong> commune" in html
+    assert "<strong>4107</strong> communes" in html
+    assert "<strong>169</strong> bassins de vie" in html and "<strong>100</strong> EPCI<" in html
 
 
 def test_health_check(client):
