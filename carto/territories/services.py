@@ -229,6 +229,22 @@ class CommuneTable:
         }
 
 
+def _outline_record(
+    dataset: Dataset, kind: str, code: str, feature: dict, where: str, **fields
+) -> Record:
+    """A record read from a GeoJSON feature: its name and outline, plus the given fields."""
+    return Record(
+        kind=kind,
+        code=code,
+        name=_name(feature["properties"][dataset.fields["name"]], where),
+        vintage=dataset.vintage,
+        source=dataset.name,
+        ref=where,
+        geom=polygonal_geometry(feature.get("geometry"), where),
+        **fields,
+    )
+
+
 def _no_progress(iterable, **_kwargs):
     return iterable
 
@@ -393,15 +409,8 @@ class TerritoryImporter:
             seen.add(code)
             if code not in wanted[kind]:
                 continue
-            record = Record(
-                kind=kind,
-                code=code,
-                name=_name(properties[fields["name"]], where),
-                vintage=dataset.vintage,
-                source=dataset.name,
-                ref=where,
-                geom=polygonal_geometry(feature.get("geometry"), where),
-                **table.group_fields(kind, code),
+            record = _outline_record(
+                dataset, kind, code, feature, where, **table.group_fields(kind, code)
             )
             if kind in (Kind.REGION, Kind.DEPARTEMENT):
                 record.departement_code = ""
@@ -441,14 +450,12 @@ class TerritoryImporter:
             )
             population = optional_int(properties[fields["population"]], where, fields["population"])
             records.append(
-                Record(
-                    kind=Kind.COMMUNE,
-                    code=code,
-                    name=_name(properties[fields["name"]], where),
-                    vintage=dataset.vintage,
-                    source=dataset.name,
-                    ref=where,
-                    geom=polygonal_geometry(feature.get("geometry"), where),
+                _outline_record(
+                    dataset,
+                    Kind.COMMUNE,
+                    code,
+                    feature,
+                    where,
                     anchor=anchor or row.anchor,
                     population=population if population is not None else row.population,
                     region_code=row.region,
@@ -532,14 +539,12 @@ class TerritoryImporter:
                 continue
             row = table.rows.get(commune)
             records.append(
-                Record(
-                    kind=Kind.QPV,
-                    code=code,
-                    name=_name(properties[fields["name"]], where),
-                    vintage=dataset.vintage,
-                    source=dataset.name,
-                    ref=where,
-                    geom=polygonal_geometry(feature.get("geometry"), where),
+                _outline_record(
+                    dataset,
+                    Kind.QPV,
+                    code,
+                    feature,
+                    where,
                     commune_codes=[commune],
                     commune_count=1,
                     departement_codes=[departement],
