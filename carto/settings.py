@@ -157,6 +157,11 @@ CARTO_BOUNDARIES_MANIFEST = BASE_DIR / "data" / "boundaries" / "manifest.toml"
 # Base URL of a mirror that serves the manifest's files under their `file` path.
 CARTO_DATA_MIRROR = os.environ.get("CARTO_DATA_MIRROR", "")
 
+# Geocoding: a Base Adresse Nationale compatible search service (`<url>/search/?q=…`).
+# Empty: offline, an address is placed at its commune's town hall (precision « commune »).
+CARTO_GEOCODER_URL = os.environ.get("CARTO_GEOCODER_URL", "")
+CARTO_GEOCODER_TIMEOUT = float(os.environ.get("CARTO_GEOCODER_TIMEOUT", "5"))
+
 # Public read API: GET from any origin, no credentials.
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
