@@ -37,6 +37,7 @@ from carto.srid import WGS84
 from .codes import CODE_DESCRIPTIONS, KIND_ORDER, Kind, is_valid_code, search_key
 from .manifest import Dataset, FileRef, Manifest, load_manifest, sha256_of
 from .models import DatasetLoad, Territory
+from .signals import territories_imported
 from .sql import load_queries
 
 NO_EPCI = {"", "ZZZZZZZZZ"}  # INSEE's code for the few communes outside any EPCI
@@ -351,6 +352,9 @@ class TerritoryImporter:
         if not dry_run:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE territories_territory; ANALYZE territories_territorypart;")
+            if any(summary.created.values()) or any(summary.updated.values()):
+                self.log("Rattachement des acteurs et initiatives aux territoires")
+                territories_imported.send(sender=type(self), summary=summary)
         summary.seconds = time.monotonic() - started
         return summary
 

@@ -1,0 +1,109 @@
+"""Chainable directory queries: published, by taxonomy, in a territory, in a bbox,
+near a point (KNN on the geography index), full text (French, accents ignored)."""
+
+import re
+
+from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import GeometryDistance
+from django.contrib.gis.geos import Point, Polygon
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Func, Value
+from django.db.models.fields import FloatField
+
+from carto.srid import WGS84
+
+TEXT_SEARCH_CONFIG = "carto_fr"  # french stemming + unaccent (migration actors 0002)
+
+
+def prefix_tsquery(text: str) -> str | None:
+    """`'mediation':* & 'numer':*` from « médiation numér »: every word, as a prefix.
+    Only letters and digits reach the query, so no user input can break its syntax."""
+    words = re.findall(r"\w+", text.lower())
+    return " & ".join(f"'{word}':*" for word in words) or None
+
+
+class Distance(Func):
+    """ST_Distance on geography: metres on the spheroid."""
+
+    function = "ST_Distance"
+    output_field = FloatField()
+
+
+class DirectoryQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status="published")
+
+    def with_any_theme(self, themes):
+        return self.filter(themes__overlap=list(themes)) if themes else self
+
+    def with_any_public(self, publics):
+        return self.filter(publics__overlap=list(publics)) if publics else self
+
+    def in_territory(self, kind: str, code: str):
+        return self.filter(territory_codes__contains=[f"{kind}:{code}"])
+
+    def text_search(self, text: str):
+        query = prefix_tsquery(text)
+        if not query:
+            return self
+        return self.filter(search=SearchQuery(query, search_type="raw", config=TEXT_SEARCH_CONFIG))
+
+
+class ActorQuerySet(DirectoryQuerySet):
+    def of_kinds(self, kinds):
+        return self.filter(kind__in=list(kinds)) if kinds else self
+
+    def in_bbox(self, bbox):
+        box = Polygon.from_bbox(bbox)
+        box.srid = WGS84
+        return self.filter(location__intersects=box)
+
+    def near(self, lon: float, lat: float, radius_km: float | None = None):
+        """Ordered nearest first by the KNN operator `<->` on the geography GiST index
+        (never a sort of the whole table), with `distance_m` in metres."""
+        point = Point(lon, lat, srid=WGS84)
+        queryset = self.filter(geog__isnull=False)
+        if radius_km is not None:
+            queryset = queryset.filter(geog__dwithin=(point, radius_km * 1000))
+        return queryset.annotate(
+            knn=GeometryDistance("geog", Func(Value(point.ewkt), function="ST_GeogFromText")),
+            distance_m=Distance("geog", Func(Value(point.ewkt), function="ST_GeogFromText")),
+        ).order_by("knn", "id")
+
+
+class InitiativeQuerySet(DirectoryQuerySet):
+    def in_bbox(self, bbox):
+        box = Polygon.from_bbox(bbox)
+        box.srid = WGS84
+        return self.filter(models.Q(footprint__intersects=box) | models.Q(location__intersects=box))
+
+    def of_kinds(self, kinds):
+        """Initiatives whose organiser is of one of these kinds."""
+        return self.filter(organizer__kind__in=list(kinds)) if kinds else self
+
+    def near(self, lon: float, lat: float, radius_km: float | None = None):
+        point = Point(lon, lat, srid=WGS84)
+        queryset = self.filter(location__isnull=False)
+        if radius_km is not None:
+            queryset = queryset.filter(location__dwithin=(point, _degrees_bound(radius_km, lat)))
+        queryset = queryset.annotate(
+            knn=GeometryDistance("location", point),
+            distance_m=Func(
+                Func("location", function="geography", template="(%(expressions)s)::geography"),
+                Func(Value(point.ewkt), function="ST_GeogFromText"),
+                function="ST_Distance",
+                output_field=FloatField(),
+            ),
+        )
+        if radius_km is not None:
+            queryset = queryset.filter(distance_m__lte=radius_km * 1000)
+        return queryset.order_by("knn", "id")
+
+
+def _degrees_bound(radius_km: float, lat: float) -> float:
+    """A degree distance that surely holds `radius_km` around latitude `lat` (index prefilter)."""
+    import math
+
+    return radius_km / (111.32 * max(math.cos(math.radians(min(abs(lat) + 1, 89))), 0.01))
+
+

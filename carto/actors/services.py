@@ -1,0 +1,103 @@
+"""Use cases of the directory: attaching records to their territories, writing actors
+from importers (upsert on provenance, deduplication), taxonomy checks.
+
+Territory membership is computed here, once, when a record is written, and again
+for every record when the territories are re-imported (signal
+`territories_imported`); readers never compute it per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils import timezone
+
+from carto.territories.codes import Kind
+from carto.territories.models import Territory
+
+from .models import Actor, Initiative
+from .sql import load_queries
+
+BATCH = 5000
+
+
+def attach_actors(ids: Iterable[int] | None = None) -> int:
+    """Compute the territory codes of these actors (all when None). Returns the count."""
+    ids = list(Actor.objects.values_list("id", flat=True)) if ids is None else list(ids)
+    query = load_queries("attach.sql")["attach_actors"]
+    done = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), BATCH):
+            cursor.execute(query, {"ids": ids[start : start + BATCH]})
+            done += cursor.rowcount
+    return done
+
+
+def footprint_territory_codes(codes: Iterable[str]) -> list[str]:
+    """All "kind:code" a footprint stands in: each territory, its member communes, and
+    every parent of those communes (EPCI, bassin de vie, département, région)."""
+    wanted = [tuple(code.split(":", 1)) for code in codes if ":" in code]
+    found: set[str] = set()
+    territories = Territory.objects.defer("geom")
+    condition = None
+    from django.db.models import Q
+
+    for kind, code in wanted:
+        found.add(f"{kind}:{code}")
+        clause = Q(kind=kind, code=code)
+        condition = clause if condition is None else condition | clause
+    if condition is None:
+        return []
+    communes: set[str] = set()
+    for territory in territories.filter(condition):
+        _add_parents(found, territory)
+        if territory.kind == Kind.COMMUNE:
+            communes.add(territory.code)
+        communes.update(territory.commune_codes)
+    for commune in territories.filter(kind=Kind.COMMUNE, code__in=sorted(communes)):
+        found.add(f"commune:{commune.code}")
+        _add_parents(found, commune)
+    return sorted(found)
+
+
+def _add_parents(found: set[str], territory: Territory) -> None:
+    for kind, code in (
+        ("epci", territory.epci_code),
+        ("bv", territory.bv_code),
+        ("departement", territory.departement_code),
+        ("region", territory.region_code),
+    ):
+        if code:
+            found.add(f"{kind}:{code}")
+    for code in territory.departement_codes:
+        found.add(f"departement:{code}")
+
+
+def attach_initiatives(ids: Iterable[int] | None = None) -> int:
+    """Territory codes of initiatives from their footprint codes, else their organiser's."""
+    queryset = Initiative.objects.select_related("organizer")
+    if ids is not None:
+        queryset = queryset.filter(id__in=list(ids))
+    now = timezone.now()
+    changed = []
+    for initiative in queryset.only(
+        "id", "footprint_codes", "organizer__territory_codes", "organizer__location", "location"
+    ):
+        if initiative.footprint_codes:
+            codes = footprint_territory_codes(initiative.footprint_codes)
+        elif initiative.organizer_id:
+            codes = list(initiative.organizer.territory_codes)
+        else:
+            codes = []
+        initiative.territory_codes = codes
+        initiative.attached_at = now
+        changed.append(initiative)
+    Initiative.objects.bulk_update(changed, ["territory_codes", "attached_at"], batch_size=1000)
+    return len(changed)
+
+
+def reattach_everything(**_kwargs) -> None:
+    """Receiver of `territories_imported`: the territories changed, recompute every record."""
+    attach_actors()
+    attach_initiatives()
