@@ -83,11 +83,13 @@ def read_csv(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, s
     with _open_text(path) as handle:
         sample = handle.read(4096)
         handle.seek(0)
+        # Only the delimiter is sniffed; quoting stays the standard one (the sniffer
+        # misreads quotes in files whose first lines hold multi-line fields).
         try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
+            delimiter = ","
+        reader = csv.DictReader(handle, delimiter=delimiter)
         header = reader.fieldnames or []
         missing = [name for name in required if name not in header]
         if missing:

@@ -41,7 +41,10 @@ class Taxonomy(models.Model):
 
 class ActorKind(Taxonomy):
     typology = models.CharField(
-        "typologie data·inclusion", max_length=32, blank=True, help_text="Valeur du référentiel data·inclusion."
+        "typologie data·inclusion",
+        max_length=32,
+        blank=True,
+        help_text="Valeur du référentiel data·inclusion.",
     )
 
     class Meta(Taxonomy.Meta):
@@ -87,7 +90,10 @@ class TerritoryAttachment(models.Model):
     region_code = models.CharField(max_length=3, blank=True)
     bv_code = models.CharField(max_length=5, blank=True)
     territory_codes = ArrayField(
-        models.CharField(max_length=24), default=list, blank=True, help_text="« kind:code » de tous ses territoires."
+        models.CharField(max_length=24),
+        default=list,
+        blank=True,
+        help_text="« kind:code » de tous ses territoires.",
     )
     attached_at = models.DateTimeField(null=True, blank=True)
 
@@ -108,11 +114,17 @@ class Provenance(models.Model):
 
 class Actor(TerritoryAttachment, Provenance):
     name = models.CharField("nom", max_length=300)
-    name_key = models.CharField(max_length=300, editable=False, help_text="Nom normalisé (doublons).")
-    kind = models.ForeignKey(ActorKind, on_delete=models.PROTECT, related_name="actors", verbose_name="type")
+    name_key = models.CharField(
+        max_length=300, editable=False, help_text="Nom normalisé (doublons)."
+    )
+    kind = models.ForeignKey(
+        ActorKind, on_delete=models.PROTECT, related_name="actors", verbose_name="type"
+    )
     themes = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
     publics = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
-    labels = ArrayField(models.CharField(max_length=120), default=list, blank=True, help_text="Labels, réseaux.")
+    labels = ArrayField(
+        models.CharField(max_length=120), default=list, blank=True, help_text="Labels, réseaux."
+    )
     description = models.TextField(blank=True)
     siret = models.CharField(max_length=14, blank=True)
     rna = models.CharField("numéro RNA", max_length=10, blank=True)
@@ -132,10 +144,17 @@ class Actor(TerritoryAttachment, Provenance):
         output_field=models.PointField(geography=True, srid=WGS84),
         db_persist=True,
     )  # fmt: skip
-    precision = models.CharField(max_length=12, choices=Precision.choices, default=Precision.ADDRESS)
-    to_locate = models.BooleanField("à localiser", default=False, help_text="Position approximative, à vérifier.")
+    precision = models.CharField(
+        max_length=12, choices=Precision.choices, default=Precision.ADDRESS
+    )
+    to_locate = models.BooleanField(
+        "à localiser", default=False, help_text="Position approximative, à vérifier."
+    )
     service_area_codes = ArrayField(
-        models.CharField(max_length=24), default=list, blank=True, help_text="Zone d’intervention : « kind:code »."
+        models.CharField(max_length=24),
+        default=list,
+        blank=True,
+        help_text="Zone d’intervention : « kind:code ».",
     )
     service_area = models.MultiPolygonField(srid=WGS84, null=True, blank=True)
     opening_hours = models.CharField(
@@ -150,7 +169,9 @@ class Actor(TerritoryAttachment, Provenance):
     # Private: never serialised by the public API.
     contact_name = models.CharField("personne contact (privé)", max_length=200, blank=True)
     contact_email = models.EmailField("courriel de la personne contact (privé)", blank=True)
-    contact_phone = models.CharField("téléphone de la personne contact (privé)", max_length=40, blank=True)
+    contact_phone = models.CharField(
+        "téléphone de la personne contact (privé)", max_length=40, blank=True
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     last_verified = models.DateField("dernière vérification", null=True, blank=True)
@@ -158,9 +179,14 @@ class Actor(TerritoryAttachment, Provenance):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates",
         help_text="Doublon probable de cet acteur (même SIRET, ou même nom à moins de 200 m).",
     )  # fmt: skip
-    qpv_codes = ArrayField(models.CharField(max_length=12), default=list, blank=True, help_text="QPV où il se trouve.")
+    qpv_codes = ArrayField(
+        models.CharField(max_length=12), default=list, blank=True, help_text="QPV où il se trouve."
+    )
     qpv_near_codes = ArrayField(
-        models.CharField(max_length=12), default=list, blank=True, help_text="QPV à moins de 300 m (quartier vécu)."
+        models.CharField(max_length=12),
+        default=list,
+        blank=True,
+        help_text="QPV à moins de 300 m (quartier vécu).",
     )
     search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -173,10 +199,15 @@ class Actor(TerritoryAttachment, Provenance):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="actor_source_id_uniq"),
-            models.CheckConstraint(condition=Q(siret="") | Q(siret__regex=r"^\d{14}$"), name="actor_siret_format"),
-            models.CheckConstraint(condition=Q(rna="") | Q(rna__regex=r"^W\d{9}$"), name="actor_rna_format"),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(location__isnull=False), name="actor_published_located"
+                condition=Q(siret="") | Q(siret__regex=r"^\d{14}$"), name="actor_siret_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(rna="") | Q(rna__regex=r"^W\d{9}$"), name="actor_rna_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(location__isnull=False),
+                name="actor_published_located",
             ),
         ]
         indexes = [
@@ -211,7 +242,9 @@ class Initiative(TerritoryAttachment, Provenance):
         Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="initiatives", verbose_name="structure organisatrice"
     )  # fmt: skip
     partner_actors = models.ManyToManyField(Actor, blank=True, related_name="partnerships")
-    partners = ArrayField(models.CharField(max_length=300), default=list, blank=True, help_text="Partenaires cités.")
+    partners = ArrayField(
+        models.CharField(max_length=300), default=list, blank=True, help_text="Partenaires cités."
+    )
     initiators = ArrayField(models.CharField(max_length=300), default=list, blank=True)
     initiative_precision = models.TextField(blank=True)
     context = models.TextField("contexte et objectifs", blank=True)
@@ -225,10 +258,15 @@ class Initiative(TerritoryAttachment, Provenance):
     limits = models.TextField("limites", blank=True)
     perspectives = models.TextField(blank=True)
     footprint_codes = ArrayField(
-        models.CharField(max_length=24), default=list, blank=True, help_text="Territoires couverts : « kind:code »."
+        models.CharField(max_length=24),
+        default=list,
+        blank=True,
+        help_text="Territoires couverts : « kind:code ».",
     )
     footprint = models.MultiPolygonField(srid=WGS84, null=True, blank=True)
-    location = models.PointField(srid=WGS84, null=True, blank=True, help_text="Point représentatif de l’empreinte.")
+    location = models.PointField(
+        srid=WGS84, null=True, blank=True, help_text="Point représentatif de l’empreinte."
+    )
     period = models.CharField("période", max_length=60, blank=True)
     url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -242,7 +280,9 @@ class Initiative(TerritoryAttachment, Provenance):
         verbose_name = "initiative"
         ordering = ["title", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "source_id"], name="initiative_source_id_uniq"),
+            models.UniqueConstraint(
+                fields=["source", "source_id"], name="initiative_source_id_uniq"
+            ),
         ]
         indexes = [
             GistIndex(fields=["footprint"], name="initiative_footprint_gist"),
@@ -260,14 +300,20 @@ class Initiative(TerritoryAttachment, Provenance):
 class Stop(models.Model):
     """A place and a time window: the unit of itinerant services and of planned tours."""
 
-    actor = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="stops")
-    initiative = models.ForeignKey(Initiative, null=True, blank=True, on_delete=models.CASCADE, related_name="stops")
+    actor = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="stops"
+    )
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.CASCADE, related_name="stops"
+    )
     place_name = models.CharField("lieu", max_length=300)
     address = models.CharField(max_length=300, blank=True)
     commune_code = models.CharField(max_length=5, blank=True)
     location = models.PointField(srid=WGS84)
     date = models.DateField(null=True, blank=True)
-    weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 = lundi … 6 = dimanche.")
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 = lundi … 6 = dimanche."
+    )
     start_time = models.TimeField(null=True, blank=True)
     end_time = models.TimeField(null=True, blank=True)
     period_start = models.DateField(null=True, blank=True)
@@ -278,14 +324,23 @@ class Stop(models.Model):
         verbose_name = "étape"
         ordering = ["date", "weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(actor__isnull=False) | Q(initiative__isnull=False), name="stop_has_owner"),
-            models.CheckConstraint(condition=Q(weekday__isnull=True) | Q(weekday__lte=6), name="stop_weekday_range"),
             models.CheckConstraint(
-                condition=Q(start_time__isnull=True) | Q(end_time__isnull=True) | Q(start_time__lt=models.F("end_time")),
+                condition=Q(actor__isnull=False) | Q(initiative__isnull=False),
+                name="stop_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__isnull=True) | Q(weekday__lte=6), name="stop_weekday_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True)
+                | Q(end_time__isnull=True)
+                | Q(start_time__lt=models.F("end_time")),
                 name="stop_time_order",
             ),
             models.CheckConstraint(
-                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_start__lte=models.F("period_end")),
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
                 name="stop_period_order",
             ),
         ]

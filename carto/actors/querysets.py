@@ -105,5 +105,3 @@ def _degrees_bound(radius_km: float, lat: float) -> float:
     import math
 
     return radius_km / (111.32 * max(math.cos(math.radians(min(abs(lat) + 1, 89))), 0.01))
-
-

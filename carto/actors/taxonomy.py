@@ -23,39 +23,109 @@ class Term:
 
 
 KINDS = [
-    Term("centre-social", "Centre social", ("centre social", "centre socioculturel", "csc"), "CS", ("CSC",)),
+    Term(
+        "centre-social",
+        "Centre social",
+        ("centre social", "centre socioculturel", "csc"),
+        "CS",
+        ("CSC",),
+    ),
     Term("espace-de-vie-sociale", "Espace de vie sociale", ("evs",), "EVS"),
     Term("association", "Association", ("asso",), "ASSO", ("ASSO_CHOMEUR",)),
-    Term("tiers-lieu", "Tiers-lieu", ("tiers lieu", "coworking", "fablab"), "TIERS_LIEUX", ("FABLAB",)),
+    Term(
+        "tiers-lieu",
+        "Tiers-lieu",
+        ("tiers lieu", "coworking", "fablab"),
+        "TIERS_LIEUX",
+        ("FABLAB",),
+    ),
     Term("conseil-citoyen", "Conseil citoyen", ("conseil citoyen",), "Autre"),
     Term("fabrique-initiatives-citoyennes", "Fabrique d’initiatives citoyennes", ("fic",), "Autre"),
     Term("france-services", "France services", ("maison france services",), "RFS", ("MSAP",)),
-    Term("mediation-numerique", "Lieu de médiation numérique", ("epn", "conseiller numerique"), "EPN", ("EPI", "ENM")),
+    Term(
+        "mediation-numerique",
+        "Lieu de médiation numérique",
+        ("epn", "conseiller numerique"),
+        "EPN",
+        ("EPI", "ENM"),
+    ),
     Term("maison-de-quartier", "Maison de quartier", (), "MQ"),
     Term("mjc", "Maison des jeunes et de la culture", (), "MJC"),
     Term("mediatheque", "Médiathèque", ("bibliotheque",), "BIB"),
     Term("pimms", "Point information médiation multi-services", (), "PIMMS"),
-    Term("collectivite", "Collectivité", ("commune", "mairie", "intercommunalite"), "MUNI", ("CC", "EPCI", "CD", "REG", "CCAS", "CIAS")),
+    Term(
+        "collectivite",
+        "Collectivité",
+        ("commune", "mairie", "intercommunalite"),
+        "MUNI",
+        ("CC", "EPCI", "CD", "REG", "CCAS", "CIAS"),
+    ),
     Term("autre", "Autre structure", (), "Autre"),
 ]
 
 THEMES = [
-    Term("citoyennete", "Citoyenneté et démocratie", ("democratie & citoyennete", "citoyennete", "participation", "democratie", "pouvoir d agir")),
-    Term("numerique", "Numérique", ("numerique", "inclusion numerique", "acces au numerique", "mediation numerique")),
+    Term(
+        "citoyennete",
+        "Citoyenneté et démocratie",
+        (
+            "democratie & citoyennete",
+            "citoyennete",
+            "participation",
+            "democratie",
+            "pouvoir d agir",
+        ),
+    ),
+    Term(
+        "numerique",
+        "Numérique",
+        ("numerique", "inclusion numerique", "acces au numerique", "mediation numerique"),
+    ),
     Term("jeunesse", "Jeunesse", ("jeunesse", "jeunes")),
     Term("parentalite", "Parentalité et familles", ("parentalite", "familles", "famille")),
     Term("sante", "Santé et bien-être", ("sante", "mieux etre", "bien etre")),
-    Term("insertion-emploi", "Insertion et emploi", ("emploi economie", "emploi", "insertion", "entrepreneuriat social", "formation")),
-    Term("solidarite-precarite", "Solidarité et précarité", ("solidarite", "precarite", "pauvrete", "aide alimentaire")),
+    Term(
+        "insertion-emploi",
+        "Insertion et emploi",
+        ("emploi economie", "emploi", "insertion", "entrepreneuriat social", "formation"),
+    ),
+    Term(
+        "solidarite-precarite",
+        "Solidarité et précarité",
+        ("solidarite", "precarite", "pauvrete", "aide alimentaire"),
+    ),
     Term("culture", "Culture", ("culture", "pratiques artistiques")),
-    Term("education", "Éducation et scolarité", ("education scolarite", "education", "scolarite", "accompagnement scolaire")),
+    Term(
+        "education",
+        "Éducation et scolarité",
+        ("education scolarite", "education", "scolarite", "accompagnement scolaire"),
+    ),
     Term("logement", "Logement et habitat", ("logement", "habitat", "cadre de vie")),
     Term("mobilite", "Mobilité", ("mobilite transport", "mobilite", "transport")),
-    Term("intergenerationnel", "Intergénérationnel et vieillissement", ("intergenerationnel", "vieillissement", "viellissement", "seniors")),
-    Term("vacances-loisirs", "Vacances et loisirs", ("vacances loisirs", "vacances", "loisirs", "sport")),
-    Term("discriminations", "Égalité et lutte contre les discriminations", ("discriminations", "mixite sociale", "integration", "egalite femmes hommes", "laicite")),
-    Term("acces-aux-droits", "Accès aux droits et services publics", ("acces aux droits", "services publics", "demarches administratives")),
-    Term("environnement", "Transition écologique", ("environnement", "transition ecologique", "developpement durable")),
+    Term(
+        "intergenerationnel",
+        "Intergénérationnel et vieillissement",
+        ("intergenerationnel", "vieillissement", "viellissement", "seniors"),
+    ),
+    Term(
+        "vacances-loisirs",
+        "Vacances et loisirs",
+        ("vacances loisirs", "vacances", "loisirs", "sport"),
+    ),
+    Term(
+        "discriminations",
+        "Égalité et lutte contre les discriminations",
+        ("discriminations", "mixite sociale", "integration", "egalite femmes hommes", "laicite"),
+    ),
+    Term(
+        "acces-aux-droits",
+        "Accès aux droits et services publics",
+        ("acces aux droits", "services publics", "demarches administratives"),
+    ),
+    Term(
+        "environnement",
+        "Transition écologique",
+        ("environnement", "transition ecologique", "developpement durable"),
+    ),
 ]
 
 PUBLICS = [
@@ -67,7 +137,11 @@ PUBLICS = [
     Term("seniors", "Seniors", ("seniors", "personnes agees", "retraites")),
     Term("femmes", "Femmes", ("femmes",)),
     Term("personnes-handicapees", "Personnes en situation de handicap", ("handicap",)),
-    Term("personnes-precaires", "Personnes en situation de précarité", ("precarite", "beneficiaires du rsa", "personnes fragiles")),
+    Term(
+        "personnes-precaires",
+        "Personnes en situation de précarité",
+        ("precarite", "beneficiaires du rsa", "personnes fragiles"),
+    ),
     Term("demandeurs-emploi", "Demandeurs d’emploi", ("demandeurs d emploi", "chomeurs")),
     Term("personnes-migrantes", "Personnes migrantes", ("migrants", "refugies", "primo arrivants")),
 ]

@@ -65,3 +65,29 @@ UPDATE actors_actor a
        attached_at = now()
   FROM located l
  WHERE a.id = l.id;
+
+-- name: flag_duplicates
+-- Same SIRET, or same normalised name within 200 m: the later record is flagged as a
+-- duplicate of the earlier one (lowest id), never silently kept twice. Each test
+-- goes through an index (the SIRET b-tree, the geography GiST).
+WITH candidates AS (
+    SELECT a.id, COALESCE(by_siret.id, by_place.id) AS original
+      FROM actors_actor a
+      LEFT JOIN LATERAL (
+            SELECT b.id FROM actors_actor b
+             WHERE a.siret <> '' AND b.siret = a.siret AND b.id < a.id AND b.duplicate_of_id IS NULL
+             ORDER BY b.id LIMIT 1
+      ) by_siret ON true
+      LEFT JOIN LATERAL (
+            SELECT b.id FROM actors_actor b
+             WHERE b.name_key = a.name_key AND b.id < a.id AND b.duplicate_of_id IS NULL
+               AND ST_DWithin(b.geog, a.geog, 200)
+             ORDER BY b.id LIMIT 1
+      ) by_place ON a.geog IS NOT NULL
+     WHERE a.id = ANY(%(ids)s)
+)
+UPDATE actors_actor a
+   SET duplicate_of_id = c.original
+  FROM candidates c
+ WHERE a.id = c.id AND a.duplicate_of_id IS DISTINCT FROM c.original
+RETURNING a.id, c.original;
