@@ -6,8 +6,8 @@ import re
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point, Polygon
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import Func, Value
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Func, Value
 from django.db.models.fields import FloatField
 
 from carto.srid import WGS84
@@ -20,6 +20,23 @@ def prefix_tsquery(text: str) -> str | None:
     Only letters and digits reach the query, so no user input can break its syntax."""
     words = re.findall(r"\w+", text.lower())
     return " & ".join(f"'{word}':*" for word in words) or None
+
+
+class Geography(Func):
+    """A WGS84 point as a geography literal (for the geography column's operators)."""
+
+    function = "ST_GeogFromText"
+
+    def __init__(self, point: Point):
+        super().__init__(Value(point.ewkt), output_field=FloatField())
+
+
+class KnnDistance(Func):
+    """`geog <-> point`: the KNN operator, which an ORDER BY … LIMIT serves from the GiST index."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
 
 
 class Distance(Func):
@@ -43,10 +60,16 @@ class DirectoryQuerySet(models.QuerySet):
         return self.filter(territory_codes__contains=[f"{kind}:{code}"])
 
     def text_search(self, text: str):
+        """Matches of every word (as a prefix), best ranked first (name before description)."""
         query = prefix_tsquery(text)
         if not query:
             return self
-        return self.filter(search=SearchQuery(query, search_type="raw", config=TEXT_SEARCH_CONFIG))
+        search_query = SearchQuery(query, search_type="raw", config=TEXT_SEARCH_CONFIG)
+        return (
+            self.filter(search=search_query)
+            .annotate(rank=SearchRank(F("search"), search_query))
+            .order_by("-rank", *self.model._meta.ordering)
+        )
 
 
 class ActorQuerySet(DirectoryQuerySet):
@@ -66,8 +89,7 @@ class ActorQuerySet(DirectoryQuerySet):
         if radius_km is not None:
             queryset = queryset.filter(geog__dwithin=(point, radius_km * 1000))
         return queryset.annotate(
-            knn=GeometryDistance("geog", Func(Value(point.ewkt), function="ST_GeogFromText")),
-            distance_m=Distance("geog", Func(Value(point.ewkt), function="ST_GeogFromText")),
+            knn=KnnDistance("geog", Geography(point)), distance_m=Distance("geog", Geography(point))
         ).order_by("knn", "id")
 
 
@@ -88,11 +110,11 @@ class InitiativeQuerySet(DirectoryQuerySet):
             queryset = queryset.filter(location__dwithin=(point, _degrees_bound(radius_km, lat)))
         queryset = queryset.annotate(
             knn=GeometryDistance("location", point),
-            distance_m=Func(
-                Func("location", function="geography", template="(%(expressions)s)::geography"),
-                Func(Value(point.ewkt), function="ST_GeogFromText"),
-                function="ST_Distance",
-                output_field=FloatField(),
+            distance_m=Distance(
+                Func(
+                    "location", template="(%(expressions)s)::geography", output_field=FloatField()
+                ),
+                Geography(point),
             ),
         )
         if radius_km is not None:

@@ -6,7 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from carto.actors.importers import ACTOR_IMPORTERS, ImportAborted
+from carto.actors.importers import ACTOR_IMPORTERS, INITIATIVE_IMPORTERS, ImportAborted
+
+IMPORTERS = {**ACTOR_IMPORTERS, **INITIATIVE_IMPORTERS}
 
 
 class Command(BaseCommand):
@@ -16,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", choices=sorted(ACTOR_IMPORTERS), help="La source à importer.")
+        parser.add_argument("source", choices=sorted(IMPORTERS), help="La source à importer.")
         parser.add_argument(
             "--file", help="Le fichier (défaut : celui de la source dans CARTO_DATA_DIR)."
         )
@@ -42,7 +44,7 @@ class Command(BaseCommand):
         def progress(iterable, **kwargs):
             return tqdm(iterable, disable=not show, leave=False, file=sys.stderr, **kwargs)
 
-        importer = ACTOR_IMPORTERS[options["source"]](
+        importer = IMPORTERS[options["source"]](
             path=options["file"], departements=options["departements"], progress=progress
         )
         try:

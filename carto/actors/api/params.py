@@ -1,0 +1,131 @@
+"""Query parameters of the directory API, validated with messages that name them."""
+
+from rest_framework import serializers
+
+from carto.api import BBoxField, QueryParams
+from carto.territories.codes import CODE_DESCRIPTIONS, Kind, is_valid_code, normalize_code
+from carto.territories.models import Territory
+
+from ..models import ActorKind, Public, Theme
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 100
+MAX_RADIUS_KM = 500
+
+
+class PointField(serializers.Field):
+    """`lon,lat` in WGS84."""
+
+    default_error_messages = {
+        "format": "deux nombres attendus : lon,lat (reçu « {value} »)",
+        "range": "longitude entre -180 et 180, latitude entre -90 et 90 (reçu « {value} »)",
+    }
+
+    def to_internal_value(self, data):
+        try:
+            lon, lat = (float(part) for part in str(data).split(","))
+        except ValueError:
+            self.fail("format", value=data)
+        if lon != lon or lat != lat:
+            self.fail("format", value=data)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            self.fail("range", value=data)
+        return lon, lat
+
+    def to_representation(self, value):
+        return f"{value[0]},{value[1]}"
+
+
+class TerritoryRefField(serializers.Field):
+    """`kind:code`, e.g. bv:62498, qpv:QN06224M, departement:62 — a loaded territory."""
+
+    default_error_messages = {
+        "format": "forme « type:code » attendue, par exemple bv:62498 (reçu « {value} »)",
+        "kind": "type de territoire « {kind} » inconnu (connus : {kinds})",
+        "code": "« {code} » n'est pas un code de {label} ({description})",
+        "unknown": "aucun territoire {kind}:{code} n'est chargé",
+    }
+
+    def to_internal_value(self, data):
+        kind, sep, code = str(data).partition(":")
+        if not sep or not code:
+            self.fail("format", value=data)
+        kind = kind.strip().lower()
+        if kind not in Kind.values:
+            self.fail("kind", kind=kind, kinds=", ".join(Kind.values))
+        code = normalize_code(kind, code)
+        if not is_valid_code(kind, code):
+            self.fail(
+                "code",
+                code=code,
+                label=Kind(kind).label.lower(),
+                description=CODE_DESCRIPTIONS[kind],
+            )
+        if not Territory.objects.filter(kind=kind, code=code).exists():
+            self.fail("unknown", kind=kind, code=code)
+        return kind, code
+
+    def to_representation(self, value):
+        return ":".join(value)
+
+
+class SlugListField(serializers.ListField):
+    """Repeatable parameter whose values must be slugs of a taxonomy table."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(child=serializers.CharField(), required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        values = [
+            v.strip()
+            for item in super().to_internal_value(data)
+            for v in item.split(",")
+            if v.strip()
+        ]
+        known = set(self.model.objects.filter(slug__in=values).values_list("slug", flat=True))
+        unknown = [value for value in values if value not in known]
+        if unknown:
+            choices = ", ".join(self.model.objects.values_list("slug", flat=True))
+            raise serializers.ValidationError(
+                f"valeur(s) inconnue(s) {', '.join(unknown)} (connues : {choices})"
+            )
+        return values
+
+
+class DirectoryParams(QueryParams):
+    q = serializers.CharField(
+        required=False, max_length=200, help_text="Recherche plein texte (accents ignorés)."
+    )
+    kind = SlugListField(ActorKind, help_text="Type(s) d'acteur (répétable).")
+    theme = SlugListField(Theme, help_text="Thème(s) (répétable : l'un ou l'autre).")
+    public = SlugListField(Public, help_text="Public(s) (répétable : l'un ou l'autre).")
+    territory = TerritoryRefField(
+        required=False, help_text="Territoire « type:code », ex. bv:62498."
+    )
+    bbox = BBoxField(required=False, help_text="Emprise minlon,minlat,maxlon,maxlat.")
+    near = PointField(
+        required=False, help_text="lon,lat : résultats du plus proche au plus lointain."
+    )
+    radius_km = serializers.FloatField(
+        required=False,
+        min_value=0.001,
+        max_value=MAX_RADIUS_KM,
+        help_text="Rayon autour de `near`, en km.",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "radius_km" in attrs and "near" not in attrs:
+            raise serializers.ValidationError({"radius_km": ["n'a de sens qu'avec near=lon,lat"]})
+        return attrs
+
+
+class InitiativeParams(DirectoryParams):
+    zoom = serializers.IntegerField(
+        required=False, min_value=0, max_value=22, help_text="Simplifie les empreintes."
+    )

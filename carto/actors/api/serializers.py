@@ -1,0 +1,128 @@
+"""Serializers of the directory API: details and writes. Collections are GeoJSON built
+by PostGIS (sql/features.sql). No serializer here names a private contact field."""
+
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from ..models import Actor, ActorKind, Initiative, Public, Theme
+
+PRIVATE_FIELDS = {"contact_name", "contact_email", "contact_phone"}
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "url"]
+
+    def get_url(self, actor) -> str:
+        return f"/api/v1/actors/{actor.id}/"
+
+
+class InitiativeLinkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Initiative
+        fields = ["id", "title", "url"]
+
+    def get_url(self, initiative) -> str:
+        return f"/api/v1/initiatives/{initiative.id}/"
+
+
+def _labels(model, slugs: list[str]) -> list[dict]:
+    labels = dict(model.objects.filter(slug__in=slugs).values_list("slug", "label"))
+    return [{"slug": slug, "label": labels.get(slug, slug)} for slug in slugs]
+
+
+class ActorDetailSerializer(GeoFeatureModelSerializer):
+    kind_label = serializers.CharField(source="kind.label")
+    themes = serializers.SerializerMethodField()
+    publics = serializers.SerializerMethodField()
+    precision_label = serializers.CharField(source="get_precision_display")
+    parent = LinkSerializer(read_only=True)
+    antennas = serializers.SerializerMethodField()
+    initiatives = serializers.SerializerMethodField()
+    duplicate_of = LinkSerializer(read_only=True)
+    territories = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Actor
+        geo_field = "location"
+        fields = [
+            "id", "name", "kind", "kind_label", "themes", "publics", "labels", "description", "siret", "rna",
+            "network", "address", "address_extra", "postcode", "city", "precision", "precision_label",
+            "to_locate", "service_area_codes", "opening_hours", "appointment", "itinerant", "email", "phone",
+            "website", "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
+            "source_id", "source_url", "last_verified", "updated_at",
+        ]  # fmt: skip
+
+    def get_themes(self, actor) -> list[dict]:
+        return _labels(Theme, actor.themes)
+
+    def get_publics(self, actor) -> list[dict]:
+        return _labels(Public, actor.publics)
+
+    def get_antennas(self, actor) -> list[dict]:
+        return LinkSerializer(actor.antennas.filter(status="published"), many=True).data
+
+    def get_initiatives(self, actor) -> list[dict]:
+        return InitiativeLinkSerializer(
+            actor.initiatives.filter(status="published"), many=True
+        ).data
+
+    def get_territories(self, actor) -> dict:
+        return {
+            "commune": actor.commune_code or None,
+            "epci": actor.epci_code or None,
+            "bv": actor.bv_code or None,
+            "departement": actor.departement_code or None,
+            "region": actor.region_code or None,
+            "qpv": actor.qpv_codes,
+            "qpv_near": actor.qpv_near_codes,
+        }
+
+
+assert not PRIVATE_FIELDS & set(ActorDetailSerializer.Meta.fields)
+
+
+class InitiativeDetailSerializer(GeoFeatureModelSerializer):
+    geometry = GeometryField(source="display_geometry", read_only=True, precision=6)
+    organizer = LinkSerializer(read_only=True)
+    partner_actors = LinkSerializer(many=True, read_only=True)
+    themes = serializers.SerializerMethodField()
+    publics = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Initiative
+        geo_field = "geometry"
+        fields = [
+            "id", "title", "action_status", "end_reason", "dimension", "keywords", "themes", "publics",
+            "summary", "organizer", "partner_actors", "partners", "initiators", "initiative_precision",
+            "context", "territory_scope", "description", "resources", "people", "results_territory",
+            "results_centre", "results_inhabitants", "limits", "perspectives", "footprint_codes",
+            "territory_codes", "period", "url", "source", "source_id", "source_url", "updated_at",
+        ]  # fmt: skip
+
+    def get_themes(self, initiative) -> list[dict]:
+        return _labels(Theme, initiative.themes)
+
+    def get_publics(self, initiative) -> list[dict]:
+        return _labels(Public, initiative.publics)
+
+
+class TaxonomyTermSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    label = serializers.CharField()
+    actors = serializers.IntegerField()
+    initiatives = serializers.IntegerField(required=False)
+
+
+__all__ = [
+    "ActorDetailSerializer",
+    "ActorKind",
+    "InitiativeDetailSerializer",
+    "TaxonomyTermSerializer",
+]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("actors/", views.ActorListView.as_view(), name="actor-list"),
+    path("actors/<int:pk>/", views.ActorDetailView.as_view(), name="actor-detail"),
+    path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
+    path("initiatives/<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
+    path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
+]

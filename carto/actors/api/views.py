@@ -1,0 +1,297 @@
+"""Directory API: actors and initiatives as GeoJSON built by PostGIS (or CSV),
+their details, and the taxonomy with counts."""
+
+import csv
+import io
+import json
+
+from django.db.models import Count, Func
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carto.api import CachedGetMixin, parse_query
+from carto.territories.api.views import FEATURE_COLLECTION_SCHEMA, geojson_response, page_url
+from carto.territories.querysets import zoom_tolerance
+
+from ..functions import ActorFeature, InitiativeFeature, distance_or_null
+from ..models import Actor, ActorKind, Initiative, Public, Theme
+from .params import DirectoryParams, InitiativeParams
+from .serializers import ActorDetailSerializer, InitiativeDetailSerializer
+
+CSV_CAP = 50_000
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["geojson", "csv"], description="csv : export tabulaire."
+)
+
+
+def filtered(queryset, params: dict):
+    """Apply the common filters; `near` orders by distance (KNN) and annotates distance_m."""
+    if params.get("q"):
+        queryset = queryset.text_search(params["q"])
+    queryset = queryset.of_kinds(params.get("kind", []))
+    queryset = queryset.with_any_theme(params.get("theme", []))
+    queryset = queryset.with_any_public(params.get("public", []))
+    if "territory" in params:
+        queryset = queryset.in_territory(*params["territory"])
+    if "bbox" in params:
+        queryset = queryset.in_bbox(params["bbox"])
+    if "near" in params:
+        queryset = queryset.near(*params["near"], radius_km=params.get("radius_km"))
+    return queryset
+
+
+class DirectoryListView(CachedGetMixin, APIView):
+    """A paginated FeatureCollection (page_size ≤ 500) or a CSV export (≤ 50 000 rows)."""
+
+    params_class = DirectoryParams
+    csv_columns: list[tuple[str, str]] = []
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def feature(self, queryset, params):
+        raise NotImplementedError
+
+    def csv_rows(self, queryset):
+        raise NotImplementedError
+
+    def get(self, request):
+        params = parse_query(self.params_class, request)
+        queryset = filtered(self.base_queryset(), params)
+        export = request.query_params.get("format", "geojson")
+        if export not in ("geojson", "csv"):
+            return Response(
+                {
+                    "detail": f"Requête invalide — paramètre « format » : « {export} » inconnu (geojson ou csv)."
+                },
+                status=400,
+            )
+        count = queryset.count()
+        if export == "csv":
+            return self.csv_response(queryset, count)
+        page, size = params["page"], params["page_size"]
+        pages = max(1, -(-count // size))
+        if page > pages:
+            raise Http404(f"Page {page} au-delà de la dernière ({pages}) pour {count} résultats.")
+        features = list(
+            queryset.annotate(feature=self.feature(queryset, params)).values_list(
+                "feature", flat=True
+            )[(page - 1) * size : page * size]
+        )
+        envelope = {
+            "type": "FeatureCollection",
+            "count": count,
+            "numberReturned": len(features),
+            "page": page,
+            "page_size": size,
+            "truncated": page < pages,
+            "next": page_url(request, page + 1) if page < pages else None,
+            "previous": page_url(request, page - 1) if page > 1 else None,
+        }
+        head = json.dumps(envelope, ensure_ascii=False)[:-1]
+        return geojson_response(f'{head}, "features": [{",".join(features)}]}}')
+
+    def csv_response(self, queryset, count: int) -> HttpResponse:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([title for _key, title in self.csv_columns])
+        for row in self.csv_rows(queryset[:CSV_CAP]):
+            writer.writerow(row)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
+        response["X-Total-Count"] = str(count)
+        response["X-Truncated"] = "true" if count > CSV_CAP else "false"
+        return response
+
+
+def _join(values) -> str:
+    return "|".join(values or [])
+
+
+class ActorListView(DirectoryListView):
+    csv_filename = "acteurs.csv"
+    csv_columns = [
+        ("id", "id"), ("name", "nom"), ("kind_id", "type"), ("themes", "themes"), ("publics", "publics"),
+        ("address", "adresse"), ("postcode", "code_postal"), ("city", "commune"), ("commune_code", "code_commune"),
+        ("epci_code", "epci"), ("bv_code", "bassin_de_vie"), ("departement_code", "departement"),
+        ("region_code", "region"), ("qpv_codes", "qpv"), ("qpv_near_codes", "qpv_300m"), ("lon", "lon"),
+        ("lat", "lat"), ("precision", "precision"), ("opening_hours", "horaires"), ("email", "courriel"),
+        ("phone", "telephone"), ("website", "site_web"), ("itinerant", "itinerant"), ("source", "source"),
+        ("source_id", "identifiant_source"), ("distance_m", "distance_m"),
+    ]  # fmt: skip
+
+    def base_queryset(self):
+        return Actor.objects.published().filter(duplicate_of__isnull=True)
+
+    def feature(self, queryset, params):
+        return ActorFeature(distance_or_null(queryset))
+
+    def csv_rows(self, queryset):
+        for actor in queryset.select_related(None).defer("search", "description", "service_area"):
+            values = []
+            for key, _title in self.csv_columns:
+                if key == "lon":
+                    values.append(round(actor.location.x, 6))
+                elif key == "lat":
+                    values.append(round(actor.location.y, 6))
+                elif key == "distance_m":
+                    distance = getattr(actor, "distance_m", None)
+                    values.append("" if distance is None else round(distance, 1))
+                else:
+                    value = getattr(actor, key)
+                    values.append(_join(value) if isinstance(value, list) else value)
+            yield values
+
+    @extend_schema(
+        operation_id="actors_list",
+        summary="Acteurs publiés (GeoJSON ou CSV)",
+        parameters=[DirectoryParams, FORMAT_PARAMETER],
+        responses={
+            (200, "application/geo+json"): FEATURE_COLLECTION_SCHEMA,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        tags=["annuaire"],
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class InitiativeListView(DirectoryListView):
+    params_class = InitiativeParams
+    csv_filename = "initiatives.csv"
+    csv_columns = [
+        ("id", "id"), ("title", "titre"), ("action_status", "statut"), ("dimension", "dimension"),
+        ("themes", "themes"), ("publics", "publics"), ("organizer", "structure_organisatrice"),
+        ("territory_scope", "territoire_concerne"), ("footprint_codes", "empreinte"), ("period", "periode"),
+        ("url", "lien"), ("source", "source"), ("source_id", "identifiant_source"), ("distance_m", "distance_m"),
+    ]  # fmt: skip
+
+    def base_queryset(self):
+        return Initiative.objects.published()
+
+    def feature(self, queryset, params):
+        tolerance, _digits = zoom_tolerance(params.get("zoom"))
+        return InitiativeFeature(tolerance, distance_or_null(queryset))
+
+    def csv_rows(self, queryset):
+        for initiative in queryset.select_related("organizer").defer("search", "footprint"):
+            values = []
+            for key, _title in self.csv_columns:
+                value = getattr(initiative, key, None)
+                if key == "organizer":
+                    value = initiative.organizer.name if initiative.organizer else ""
+                elif key == "distance_m":
+                    value = "" if value is None else round(value, 1)
+                values.append(_join(value) if isinstance(value, list) else value)
+            yield values
+
+    @extend_schema(
+        operation_id="initiatives_list",
+        summary="Initiatives publiées (GeoJSON ou CSV)",
+        description="Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure organisatrice.",
+        parameters=[InitiativeParams, FORMAT_PARAMETER],
+        responses={
+            (200, "application/geo+json"): FEATURE_COLLECTION_SCHEMA,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        tags=["annuaire"],
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class ActorDetailView(CachedGetMixin, APIView):
+    @extend_schema(
+        operation_id="actors_detail",
+        summary="Un acteur (Feature GeoJSON)",
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        tags=["annuaire"],
+    )
+    def get(self, request, pk: int):
+        actor = (
+            Actor.objects.published()
+            .select_related("kind", "parent", "duplicate_of")
+            .filter(pk=pk)
+            .first()
+        )
+        if actor is None:
+            raise Http404(f"Aucun acteur publié ne porte l'identifiant {pk}.")
+        return geojson_response(
+            json.dumps(ActorDetailSerializer(actor).data, ensure_ascii=False, default=str)
+        )
+
+
+class InitiativeDetailView(CachedGetMixin, APIView):
+    @extend_schema(
+        operation_id="initiatives_detail",
+        summary="Une initiative (Feature GeoJSON)",
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        tags=["annuaire"],
+    )
+    def get(self, request, pk: int):
+        initiative = (
+            Initiative.objects.published()
+            .select_related("organizer")
+            .annotate(display_geometry=Func("footprint", "location", function="COALESCE"))
+            .filter(pk=pk)
+            .first()
+        )
+        if initiative is None:
+            raise Http404(f"Aucune initiative publiée ne porte l'identifiant {pk}.")
+        if initiative.display_geometry is None and initiative.organizer:
+            initiative.display_geometry = initiative.organizer.location
+        data = InitiativeDetailSerializer(initiative).data
+        return geojson_response(json.dumps(data, ensure_ascii=False, default=str))
+
+
+class TaxonomyView(CachedGetMixin, APIView):
+    """Kinds, themes and publics with the number of published actors (and initiatives)."""
+
+    @extend_schema(
+        operation_id="taxonomy",
+        summary="Types, thèmes et publics, avec leurs effectifs",
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["annuaire"],
+    )
+    def get(self, request):
+        actors = Actor.objects.published().filter(duplicate_of__isnull=True)
+        initiatives = Initiative.objects.published()
+        kind_counts = dict(actors.values_list("kind").annotate(n=Count("id")))
+
+        def unnest_counts(queryset, column):
+            return dict(
+                queryset.annotate(slug=Func(column, function="unnest"))
+                .values_list("slug")
+                .annotate(n=Count("id"))
+            )
+
+        def terms(model, actor_counts, initiative_counts=None):
+            rows = []
+            for term in model.objects.all():
+                row = {
+                    "slug": term.slug,
+                    "label": term.label,
+                    "actors": actor_counts.get(term.slug, 0),
+                }
+                if isinstance(term, ActorKind):
+                    row["typology"] = term.typology
+                if initiative_counts is not None:
+                    row["initiatives"] = initiative_counts.get(term.slug, 0)
+                rows.append(row)
+            return rows
+
+        return Response(
+            {
+                "kinds": terms(ActorKind, kind_counts),
+                "themes": terms(
+                    Theme, unnest_counts(actors, "themes"), unnest_counts(initiatives, "themes")
+                ),
+                "publics": terms(
+                    Public, unnest_counts(actors, "publics"), unnest_counts(initiatives, "publics")
+                ),
+                "totals": {"actors": actors.count(), "initiatives": initiatives.count()},
+            }
+        )

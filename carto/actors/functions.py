@@ -1,0 +1,36 @@
+"""The SQL functions of sql/features.sql as ORM expressions."""
+
+from django.db.models import F, FloatField, Func, TextField, Value
+from django.db.models.functions import Cast, Coalesce
+
+
+def _distance(expression) -> Func:
+    return Cast(expression if expression is not None else Value(None), FloatField())
+
+
+class ActorFeature(Func):
+    """The current actor row as a GeoJSON Feature (text), with `distance_m` when near."""
+
+    function = "carto_actor_feature"
+    template = '%(function)s("actors_actor", %(expressions)s)'
+    output_field = TextField()
+
+    def __init__(self, distance=None):
+        super().__init__(_distance(distance))
+
+
+class InitiativeFeature(Func):
+    function = "carto_initiative_feature"
+    template = '%(function)s("actors_initiative", %(expressions)s)'
+    output_field = TextField()
+
+    def __init__(self, tolerance: float = 0.0, distance=None):
+        super().__init__(Cast(Value(float(tolerance)), FloatField()), _distance(distance))
+
+
+def distance_or_null(queryset):
+    """F("distance_m") when the queryset was ordered by `near`, else NULL."""
+    return F("distance_m") if "distance_m" in queryset.query.annotations else None
+
+
+__all__ = ["ActorFeature", "Coalesce", "InitiativeFeature", "distance_or_null"]
