@@ -45,8 +45,9 @@ $(STAMP): pyproject.toml
 migrate: venv db
 	@$(PY) manage.py migrate --noinput -v 0
 
-demo: migrate ## Load the demo territories (skipped when the same files are already loaded)
+demo: migrate ## Load the demo territories and directory (only what changed is written)
 	@$(PY) manage.py import_territories --if-changed
+	@$(PY) manage.py import_directory -v 0
 
 fetch: venv ## Download the manifest's files into the cache (needs CARTO_DATA_MIRROR or --mirror)
 	$(PY) manage.py fetch_boundaries

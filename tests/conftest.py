@@ -26,9 +26,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, data_dir):
-    """The demo territories (Hauts-de-France and Ariège), imported once and committed."""
+    """The demo territories and directory (Hauts-de-France and Ariège), imported once and committed."""
     with django_db_blocker.unblock():
         call_command("import_territories", verbosity=0)
+        call_command("import_directory", verbosity=0)
 
 
 class _QuietHandler(WSGIRequestHandler):
