@@ -67,7 +67,7 @@ class Source:
 BAN_TYPE_PRECISION = {
     "housenumber": Precision.ADDRESS,
     "street": Precision.STREET,
-    "locality": Precision.COMMUNE,
+    "locality": Precision.STREET,
     "municipality": Precision.COMMUNE,
 }
 
@@ -117,7 +117,7 @@ class BanClient:
         when given. Returns the results in the service's order (best first), without
         those of an unknown type. Raises GeocodingError when the service fails or
         answers something that is not a BAN answer."""
-        params = {"q": q, "limit": str(limit)}
+        params = {"q": q.encode("latin-1", "replace"), "limit": str(limit)}
         if citycode:
             params["citycode"] = citycode
         if postcode:
