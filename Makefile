@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 
 # The real open data lives beside the project (../shared/data, see its SOURCES.md).
 SHARED_DATA := $(abspath ../shared/data)
+SHARED_FIXTURES := $(abspath ../shared/fixtures)
 ifneq ($(wildcard $(SHARED_DATA)/SOURCES.md),)
 export CARTO_DATA_DIR ?= $(SHARED_DATA)
 endif
@@ -48,6 +49,7 @@ migrate: venv db
 demo: migrate ## Load the demo territories and directory (only what changed is written)
 	@$(PY) manage.py import_territories --if-changed
 	@$(PY) manage.py import_directory -v 0
+	@for sheet in $(wildcard $(SHARED_FIXTURES)/*.txt); do $(PY) manage.py import_fiches "$$sheet" -v 0 > /dev/null; done
 
 fetch: venv ## Download the manifest's files into the cache (needs CARTO_DATA_MIRROR or --mirror)
 	$(PY) manage.py fetch_boundaries
