@@ -25,11 +25,24 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, data_dir):
+def fixtures_dir() -> Path:
+    """The real field documents (../shared/fixtures)."""
+    path = Path(settings.BASE_DIR).parent / "shared" / "fixtures"
+    if not (path / "fiches_actions_centres_sociaux.txt").is_file():
+        pytest.fail(
+            f"{path} does not hold the field fixtures (../shared/fixtures beside the project)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, data_dir, fixtures_dir):
     """The demo territories and directory (Hauts-de-France and Ariège), imported once and committed."""
     with django_db_blocker.unblock():
         call_command("import_territories", verbosity=0)
         call_command("import_directory", verbosity=0)
+        for sheet in sorted(fixtures_dir.glob("*.txt")):
+            call_command("import_fiches", str(sheet), verbosity=0)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -61,7 +74,7 @@ def api_server(django_db_setup, django_db_blocker):
     from django.core.wsgi import get_wsgi_application
     from django.test.utils import override_settings
 
-    with override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost"]):
+    with override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost", "testserver"]):
         server = make_server(
             "127.0.0.1",
             0,

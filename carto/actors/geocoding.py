@@ -117,7 +117,7 @@ class BanClient:
         when given. Returns the results in the service's order (best first), without
         those of an unknown type. Raises GeocodingError when the service fails or
         answers something that is not a BAN answer."""
-        params = {"q": q.encode("latin-1", "replace"), "limit": str(limit)}
+        params = {"q": q, "limit": str(limit)}
         if citycode:
             params["citycode"] = citycode
         if postcode:

@@ -88,9 +88,11 @@ class ActorQuerySet(DirectoryQuerySet):
         queryset = self.filter(geog__isnull=False)
         if radius_km is not None:
             queryset = queryset.filter(geog__dwithin=(point, radius_km * 1000))
+        # Order by the KNN distance alone: a tie-breaker (e.g. id) would make PostgreSQL
+        # sort the whole table instead of walking the index (see the EXPLAIN test).
         return queryset.annotate(
             knn=KnnDistance("geog", Geography(point)), distance_m=Distance("geog", Geography(point))
-        ).order_by("knn", "id")
+        ).order_by("knn")
 
 
 class InitiativeQuerySet(DirectoryQuerySet):
@@ -119,7 +121,7 @@ class InitiativeQuerySet(DirectoryQuerySet):
         )
         if radius_km is not None:
             queryset = queryset.filter(distance_m__lte=radius_km * 1000)
-        return queryset.order_by("knn", "id")
+        return queryset.order_by("knn")
 
 
 def _degrees_bound(radius_km: float, lat: float) -> float:

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -161,10 +161,9 @@ class Received:
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         stub = self.server.stub
-        parts = urlsplit(self.path)
-        stub.requests.append(
-            Received(parts.path, parts.query, parse_qs(parts.query), self.headers["User-Agent"])
-        )
+        # The request line as sent: http.server collapses a leading "//" in self.path.
+        path, _, query = self.requestline.split(" ")[1].partition("?")
+        stub.requests.append(Received(path, query, parse_qs(query), self.headers["User-Agent"]))
         if stub.delay:
             stub.release.wait(stub.delay)
         try:

@@ -216,7 +216,8 @@ class TestAttachment:
         bus = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
         assert bus.bv_code == "62498" and "bv:62498" in bus.territory_codes
         assert not Actor.objects.filter(territory_codes=[]).exists()
-        assert not Initiative.objects.filter(territory_codes=[]).exists()
+        placed = Initiative.objects.exclude(footprint_codes=[], organizer__isnull=True)
+        assert not placed.filter(territory_codes=[]).exists()
 
 
 class TestTerritoiresEngagement:
@@ -299,3 +300,82 @@ class TestDuplicates:
         actor = Actor.objects.get(source="essai", source_id="11")
         assert actor.precision == Precision.COMMUNE and actor.to_locate
         assert actor.location.coords == pytest.approx((2.832435, 50.429256))
+
+
+class TestFiches:
+    def test_sheets_become_initiatives_with_their_organiser(self):
+        initiatives = Initiative.objects.filter(source="fiches_centres_sociaux")
+        assert initiatives.count() == 15
+        girls = initiatives.get(title="ALLEZ LES FILLES")
+        assert girls.organizer.name == "CENTRE SOCIOCULTUREL AUDREY BARTIER"
+        # Created at the town hall of a commune of the Pas-de-Calais named in the sheet, to be located.
+        assert girls.organizer.city == "Wimille" and girls.organizer.precision == Precision.COMMUNE
+        assert girls.organizer.to_locate and girls.organizer.departement_code == "62"
+        assert girls.themes == ["education", "citoyennete"] and girls.publics == ["jeunes"]
+        assert girls.footprint_codes == ["commune:62894"]
+        assert girls.status == "published"
+
+    def test_one_organiser_for_its_three_sheets(self):
+        brel = Actor.objects.filter(name="CENTRE SOCIAL JACQUES BREL")
+        assert brel.count() == 1
+        assert brel.get().initiatives.count() == 3
+        # No commune named in its sheets: kept pending, with its département.
+        assert brel.get().status == "pending" and brel.get().departement_code == "62"
+
+    def test_organiser_matched_to_an_existing_actor_by_name_and_departement(
+        self, fixtures_dir, tmp_path
+    ):
+        lens_bus = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+        text = (fixtures_dir / "fiches_actions_centres_sociaux.txt").read_text(encoding="utf-8")
+        sheet = text[: text.index('Actions "ACTION INNOVATION')].replace(
+            "CENTRE SOCIOCULTUREL AUDREY BARTIER - Pas-de-Calais",
+            "Bus France Services PIMMS Médiation LENS - Pas-de-Calais",
+        )
+        path = tmp_path / "une_fiche.txt"
+        path.write_text(
+            sheet.replace('Actions "ALLEZ LES FILLES"', 'Actions "Permanence mobile"'),
+            encoding="utf-8",
+        )
+        call_command("import_fiches", str(path), verbosity=0)
+        initiative = Initiative.objects.get(title="Permanence mobile")
+        assert initiative.organizer_id == lens_bus.id
+
+    def test_import_is_idempotent(self, fixtures_dir):
+        before = (Initiative.objects.count(), Actor.objects.count())
+        call_command(
+            "import_fiches", str(fixtures_dir / "fiches_actions_centres_sociaux.txt"), verbosity=0
+        )
+        assert (Initiative.objects.count(), Actor.objects.count()) == before
+
+    def test_dry_run_json_has_exactly_the_keys(self, fixtures_dir):
+        out = StringIO()
+        before = Initiative.objects.count()
+        call_command(
+            "import_fiches",
+            str(fixtures_dir / "fiches_actions_centres_sociaux.txt"),
+            dry_run=True,
+            json=True,
+            stdout=out,
+        )
+        records = json.loads(out.getvalue())
+        assert len(records) == 15 and Initiative.objects.count() == before
+        assert list(records[0]) == [
+            "title", "status", "end_reason", "dimension", "keywords", "summary", "organizer",
+            "organizer_department", "initiators", "initiative_precision", "context", "territory_scope",
+            "publics", "partners", "description", "resources", "people", "results_territory",
+            "results_centre", "results_inhabitants", "limits", "perspectives",
+        ]  # fmt: skip
+
+    def test_not_a_sheet_file_is_refused_with_its_name(self, tmp_path):
+        path = tmp_path / "vide.txt"
+        path.write_text("rien à voir\n- Statut de l'action\n- En cours\n", encoding="utf-8")
+        with pytest.raises(CommandError, match="vide.txt"):
+            call_command("import_fiches", str(path), form="fiches", verbosity=0)
+
+    def test_fabrique_form_kept_once_and_pending_until_placed(self, fixtures_dir):
+        fabrique = Initiative.objects.get(source="fabrique_initiatives_citoyennes")
+        text = (fixtures_dir / "fiche_fabrique_initiatives_citoyennes.txt").read_text(
+            encoding="utf-8"
+        )
+        assert len(fabrique.description) < len(text) / 2  # the thrice-pasted description kept once
+        assert fabrique.status == "pending"

@@ -142,6 +142,7 @@ class SheetImporter:
             source=self.source,
             source_id=source_id,
             to_locate=True,
+            departement_code=departement,
             themes=[],
             publics=[],
         )
@@ -207,7 +208,10 @@ class SheetImporter:
                     "perspectives": record["perspectives"],
                     "footprint_codes": footprint,
                     "location": organizer.location if organizer else None,
-                    "status": Status.PUBLISHED,
+                    # Published once it can be placed on a map; a moderator places the others.
+                    "status": Status.PUBLISHED
+                    if organizer and organizer.location
+                    else Status.PENDING,
                 }
                 initiative, created = Initiative.objects.update_or_create(
                     source=self.source, source_id=source_id, defaults=defaults

@@ -4,7 +4,8 @@
 -- commune: the INSEE code of the address is more reliable than the generalised
 -- outlines near borders; otherwise the commune whose subdivided outline holds
 -- the point. EPCI, bassin de vie, département and région follow from the
--- commune's INSEE membership. The QPV it stands in and those within 300 m
+-- commune's INSEE membership (with no commune: the declared département and
+-- its région). The QPV it stands in and those within 300 m
 -- (« quartier vécu ») come from the QPV outlines, and only for points precise
 -- enough to say so (exact, address, street). Every lookup goes through a GiST
 -- index: a degree box pre-filters the 300 m test, which is then exact on the
@@ -18,7 +19,8 @@ WITH located AS (
            COALESCE(known.bv_code, pip.bv_code, '') AS bv_code,
            COALESCE(NULLIF(known.departement_code, ''), NULLIF(pip.departement_code, ''),
                     CASE WHEN a.commune_code ~ '^97' THEN left(a.commune_code, 3)
-                         WHEN a.commune_code <> '' THEN left(a.commune_code, 2) END, '') AS departement_code,
+                         WHEN a.commune_code <> '' THEN left(a.commune_code, 2) END,
+                    NULLIF(a.departement_code, ''), '') AS departement_code,
            COALESCE(known.region_code, pip.region_code, '') AS region_code,
            COALESCE(qin.codes, '{}') AS qpv_codes,
            COALESCE(qnear.codes, '{}') AS qpv_near_codes
@@ -52,7 +54,9 @@ UPDATE actors_actor a
        epci_code = l.epci_code,
        bv_code = l.bv_code,
        departement_code = l.departement_code,
-       region_code = l.region_code,
+       region_code = COALESCE(NULLIF(l.region_code, ''),
+                              (SELECT d.region_code FROM territories_territory d
+                                WHERE d.kind = 'departement' AND d.code = l.departement_code), ''),
        qpv_codes = l.qpv_codes,
        qpv_near_codes = l.qpv_near_codes,
        territory_codes = array_remove(ARRAY[
@@ -60,7 +64,9 @@ UPDATE actors_actor a
             'epci:' || NULLIF(l.epci_code, ''),
             'bv:' || NULLIF(l.bv_code, ''),
             'departement:' || NULLIF(l.departement_code, ''),
-            'region:' || NULLIF(l.region_code, '')
+            'region:' || COALESCE(NULLIF(l.region_code, ''),
+                                  (SELECT NULLIF(d.region_code, '') FROM territories_territory d
+                                    WHERE d.kind = 'departement' AND d.code = l.departement_code))
        ], NULL) || ARRAY(SELECT 'qpv:' || code FROM unnest(l.qpv_codes) AS code),
        attached_at = now()
   FROM located l
