@@ -369,7 +369,7 @@ class TestFiches:
     def test_not_a_sheet_file_is_refused_with_its_name(self, tmp_path):
         path = tmp_path / "vide.txt"
         path.write_text("rien à voir\n- Statut de l'action\n- En cours\n", encoding="utf-8")
-        with pytest.raises(CommandError, match="vide.txt"):
+        with pytest.raises(CommandError, match=r"vide\.txt"):
             call_command("import_fiches", str(path), form="fiches", verbosity=0)
 
     def test_fabrique_form_kept_once_and_pending_until_placed(self, fixtures_dir):
