@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
+    path("ogc/", include("carto.layers.ogc.urls")),
     path("admin/", admin.site.urls),
 ]
 

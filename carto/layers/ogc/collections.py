@@ -1,0 +1,80 @@
+"""The collections served by OGC API Features: the directory and one per territory kind.
+
+Each collection knows its queryset, how PostGIS builds its features (the same SQL
+functions as the /api/v1/ collections), and how an item id maps to a row.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.gis.db.models import Extent
+from django.db.models import QuerySet
+
+from carto.actors.functions import ActorFeature, InitiativeFeature
+from carto.actors.models import Actor, Initiative
+from carto.territories.codes import Kind, normalize_code
+from carto.territories.functions import TerritoryFeature
+from carto.territories.models import Territory
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    queryset: Callable[[], QuerySet]
+    feature: Callable[[], object]  # the annotation building a Feature's text
+    geometry_field: str
+    lookup: Callable[[str], dict]  # item id -> filter kwargs (raises ValueError if malformed)
+
+    def extent(self) -> list[float] | None:
+        box = self.queryset().aggregate(box=Extent(self.geometry_field))["box"]
+        return [round(value, 6) for value in box] if box else None
+
+
+def _int_id(value: str) -> dict:
+    return {"pk": int(value)}
+
+
+def _territory_collection(kind: str) -> Collection:
+    def lookup(value: str) -> dict:
+        code = value.split(":", 1)[1] if value.startswith(f"{kind}:") else value
+        return {"code": normalize_code(kind, code)}
+
+    return Collection(
+        id=f"territories-{kind}",
+        title=f"Territoires : {Kind(kind).label.lower()}",
+        description=f"Contours de référence ({Kind(kind).label}), WGS84.",
+        queryset=lambda: Territory.objects.filter(kind=kind).order_by("code"),
+        feature=lambda: TerritoryFeature(0.0, 6),
+        geometry_field="geom",
+        lookup=lookup,
+    )
+
+
+COLLECTIONS: dict[str, Collection] = {
+    collection.id: collection
+    for collection in [
+        Collection(
+            id="actors",
+            title="Acteurs de la participation citoyenne",
+            description="Centres sociaux, associations, tiers-lieux, France services, lieux de médiation numérique…",
+            queryset=lambda: (
+                Actor.objects.published().filter(duplicate_of__isnull=True).order_by("id")
+            ),
+            feature=lambda: ActorFeature(None),
+            geometry_field="location",
+            lookup=_int_id,
+        ),
+        Collection(
+            id="initiatives",
+            title="Initiatives",
+            description="Actions et expériences ; géométrie : l'empreinte, sinon le lieu de la structure.",
+            queryset=lambda: Initiative.objects.published().order_by("id"),
+            feature=lambda: InitiativeFeature(0.0, None),
+            geometry_field="location",
+            lookup=_int_id,
+        ),
+        *[_territory_collection(kind) for kind in Kind.values],
+    ]
+}
