@@ -32,27 +32,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.db import models
 
 from carto.srid import WGS84
 from carto.territories.codes import Kind, normalize_code
 from carto.territories.models import Territory
+
+from .models import Precision  # one vocabulary of precisions, the model's
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "carto-geocoding/1.0"
 # An answer of `limit` (at most 100) features is a few tens of kilobytes.
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
-
-
-class Precision(models.TextChoices):
-    """How precisely a point places an actor, finest first."""
-
-    EXACT = "exact", "Position exacte"
-    ADDRESS = "address", "Adresse"
-    STREET = "street", "Voie ou lieu-dit"
-    COMMUNE = "commune", "Commune (mairie)"
-    DEPARTEMENT = "departement", "Département"
 
 
 class Source:
