@@ -1,0 +1,187 @@
+"""Generic CSV/GeoJSON import through a column-mapping file, with geocoding."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from carto.actors.importers.mapped import MappedImporter, MappingError, load_mapping
+from carto.actors.models import Actor, Precision
+
+pytestmark = pytest.mark.django_db
+EXAMPLE = Path(settings.BASE_DIR) / "data" / "mappings" / "exemple-centres-sociaux.toml"
+HEADER = "id,nom,type,adresse,code_postal,ville,code_insee,longitude,latitude,thematiques,publics,courriel,telephone,site,horaires,referent\n"
+
+
+class BanStub(BaseHTTPRequestHandler):
+    """Answers every search with one housenumber in Lens, as the Base Adresse Nationale would."""
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self.server.queries.append(parse_qs(urlparse(self.path).query))
+        body = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [2.8301, 50.4321]},
+                    "properties": {"label": "12 Rue de Paris 62300 Lens", "score": 0.93, "type": "housenumber",
+                                   "citycode": "62498", "postcode": "62300", "city": "Lens"},
+                }
+            ],
+        }  # fmt: skip
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def ban(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BanStub)
+    server.queries = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.CARTO_GEOCODER_URL = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def write_csv(tmp_path, rows: list[str]) -> Path:
+    path = tmp_path / "annuaire.csv"
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    '1,Centre social Vachala,Centre social,1 rue Vachala,62300,Lens,62498,2.8262,50.4301,"Numérique / inclusion;Jeunesse",Familles,cs@exemple.fr,03 21 00 00 00,,Mo-Fr 09:00-17:00,Paul Privé',
+    "2,Espace de vie sociale du Marais,EVS,12 rue de Paris,62300,Lens,62498,,,Culture,,,,,,",
+    "3,Association des habitants,Association,,,Liévin,62510,,,,,,,,,",
+    "4,Sans lieu,Association,,,,,,,,,,,,,",
+]
+
+
+class TestCsv:
+    def test_rows_are_mapped_geocoded_and_placed(self, tmp_path, ban):
+        summary = MappedImporter(write_csv(tmp_path, ROWS), EXAMPLE).run(partial=True)
+        assert (summary.created, len(summary.rejected)) == (3, 1)
+        assert (
+            "ni coordonnées, ni adresse géocodable, ni code commune" in summary.rejected[0].reason
+        )
+        actors = {
+            a.source_id: a for a in Actor.objects.filter(source="annuaire_centres_sociaux_exemple")
+        }
+        first = actors["1"]
+        assert (first.kind_id, first.themes, first.publics) == (
+            "centre-social",
+            ["numerique", "jeunesse"],
+            ["familles"],
+        )
+        assert (
+            first.location.coords == pytest.approx((2.8262, 50.4301))
+            and first.precision == Precision.ADDRESS
+        )
+        assert first.contact_name == "Paul Privé" and first.opening_hours == "Mo-Fr 09:00-17:00"
+        assert first.bv_code == "62498" and first.status == "published"
+        # Address without coordinates: geocoded by the BAN, restricted to its commune.
+        second = actors["2"]
+        assert second.kind_id == "espace-de-vie-sociale" and second.themes == ["culture"]
+        assert (
+            second.location.coords == pytest.approx((2.8301, 50.4321))
+            and second.precision == Precision.ADDRESS
+        )
+        assert any(
+            q.get("citycode") == ["62498"] and "12 rue de Paris" in q["q"][0] for q in ban.queries
+        )
+        # Neither coordinates nor address: the town hall of its commune, to locate.
+        third = actors["3"]
+        assert (
+            third.precision == Precision.COMMUNE
+            and third.to_locate
+            and third.commune_code == "62510"
+        )
+
+    def test_offline_an_address_falls_back_to_the_town_hall(self, tmp_path, settings):
+        settings.CARTO_GEOCODER_URL = ""
+        MappedImporter(write_csv(tmp_path, ROWS[1:2]), EXAMPLE).run()
+        actor = Actor.objects.get(source="annuaire_centres_sociaux_exemple", source_id="2")
+        assert actor.precision == Precision.COMMUNE and actor.to_locate
+        assert actor.location.coords == pytest.approx((2.832435, 50.429256))
+
+    def test_atomic_by_default_and_idempotent(self, tmp_path, ban):
+        path = write_csv(tmp_path, ROWS)
+        with pytest.raises(CommandError, match="ligne 5"):
+            call_command("import_mapped", str(path), mapping=str(EXAMPLE), verbosity=0)
+        assert not Actor.objects.filter(source="annuaire_centres_sociaux_exemple").exists()
+        good = write_csv(tmp_path, ROWS[:3])
+        call_command("import_mapped", str(good), mapping=str(EXAMPLE), verbosity=0)
+        out = StringIO()
+        call_command("import_mapped", str(good), mapping=str(EXAMPLE), stdout=out)
+        assert "0 créés, 0 mis à jour, 3 inchangés" in out.getvalue()
+
+    def test_unknown_kind_word_is_rejected_with_its_value(self, tmp_path, ban):
+        row = "9,Le Local,Cabane mystère,,,Lens,62498,2.83,50.43,,,,,,,"
+        summary = MappedImporter(write_csv(tmp_path, [row]), EXAMPLE).run(partial=True)
+        assert "type « Cabane mystère » non reconnu" in summary.rejected[0].reason
+
+    def test_missing_column_is_named(self, tmp_path):
+        path = tmp_path / "court.csv"
+        path.write_text("id,nom\n1,X\n", encoding="utf-8")
+        with pytest.raises(CommandError, match="colonne manquante 'type'"):
+            call_command("import_mapped", str(path), mapping=str(EXAMPLE), verbosity=0)
+
+
+def test_geojson_points(tmp_path):
+    mapping = tmp_path / "tiers-lieux.toml"
+    mapping.write_text(
+        'source = "tiers_lieux_essai"\n[columns]\nsource_id = "ref"\nname = "nom"\ncommune_code = "insee"\n'
+        '[defaults]\nkind = "tiers-lieu"\nthemes = ["numerique", "culture"]\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "tiers-lieux.geojson"
+    data.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.6065, 42.9645]},
+         "properties": {"ref": "TL-1", "nom": "La Fabrique de Foix", "insee": "09122"}},
+    ]}), encoding="utf-8")  # fmt: skip
+    MappedImporter(data, mapping).run()
+    actor = Actor.objects.get(source="tiers_lieux_essai", source_id="TL-1")
+    assert actor.kind_id == "tiers-lieu" and actor.themes == ["numerique", "culture"]
+    assert actor.location.coords == pytest.approx((1.6065, 42.9645)) and actor.bv_code == "09122"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            'source = "x"\n[columns]\nsource_id = "id"\nname = "nom"\ncouleur = "c"\n[defaults]\nkind = "association"\n',
+            "champ(s) inconnu(s) dans [columns] : couleur",
+        ),
+        (
+            'source = "x"\n[columns]\nname = "nom"\n[defaults]\nkind = "association"\n',
+            "« source_id »",
+        ),
+        ('source = "x"\n[columns]\nsource_id = "id"\nname = "nom"\n', "« kind »"),
+        ("source = \n", "TOML invalide"),
+    ],
+)
+def test_mapping_errors_name_the_problem(tmp_path, content, message):
+    path = tmp_path / "m.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(
+        MappingError,
+        match=message.replace("[", r"\[")
+        .replace("]", r"\]")
+        .replace("(", r"\(")
+        .replace(")", r"\)"),
+    ):
+        load_mapping(path)
