@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from carto.actors.models import Actor, Initiative
 from carto.territories.codes import KIND_ORDER, count_label
 from carto.territories.manifest import load_manifest
 from carto.territories.models import Territory
@@ -27,7 +28,11 @@ def home(request):
         }
         for dataset in manifest.datasets.values()
     ]
-    return render(request, "home.html", {"loaded": loaded, "sources": sources})
+    directory = {
+        "actors": Actor.objects.published().filter(duplicate_of__isnull=True).count(),
+        "initiatives": Initiative.objects.published().count(),
+    }
+    return render(request, "home.html", {"loaded": loaded, "sources": sources, "directory": directory})
 
 
 @never_cache
