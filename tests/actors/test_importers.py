@@ -237,8 +237,11 @@ class TestTerritoiresEngagement:
 
     def test_idempotent(self):
         before = Initiative.objects.count()
-        TerritoiresEngagementImporter(departements=DEMO_DEPARTEMENTS).run()
+        summary = TerritoiresEngagementImporter(departements=DEMO_DEPARTEMENTS).run()
         assert Initiative.objects.count() == before
+        assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 25)
+        Initiative.objects.filter(source="territoires_engagement", footprint_codes=["commune:62160"]).update(period="1999")
+        assert TerritoiresEngagementImporter(departements=DEMO_DEPARTEMENTS).run().updated == 1
 
 
 class ListImporter(ActorImporter):

@@ -24,6 +24,13 @@ from .base import (
 )
 
 
+def _same_value(stored, new) -> bool:
+    """Equality of stored and new values; geometries to the micro-degree."""
+    if hasattr(stored, "equals_exact") and hasattr(new, "equals_exact"):
+        return stored.geom_type == new.geom_type and stored.equals_exact(new, 1e-7)
+    return stored == new
+
+
 class TerritoiresEngagementImporter:
     """ANCT « Territoires d'engagement » (2026) as initiatives: the footprint is the
     grouping's polygon, or the commune for a point; enriched from the older list
@@ -154,39 +161,35 @@ class TerritoiresEngagementImporter:
             first = summary.rejected[0]
             raise ImportAborted(f"{self.path}, {first.line} : {first.reason}. Rien n'a été écrit.")
         with transaction.atomic():
-            before = set(
-                Initiative.objects.filter(
+            fields = ["title", "dimension", "keywords", "themes", "publics", "summary", "description",
+                      "territory_scope", "footprint_codes", "footprint", "location", "period", "url",
+                      "source_url", "status"]  # fmt: skip
+            before = {
+                row["source_id"]: row
+                for row in Initiative.objects.filter(
                     source=self.source, source_id__in=[i.source_id for i in initiatives]
-                ).values_list("source_id", flat=True)
-            )
+                ).values("source_id", *fields)
+            }
+            changed = []
+            for initiative in initiatives:
+                old = before.get(initiative.source_id)
+                if old is None:
+                    summary.created += 1
+                elif all(_same_value(old[name], getattr(initiative, name)) for name in fields):
+                    summary.unchanged += 1
+                    continue
+                else:
+                    summary.updated += 1
+                changed.append(initiative)
             Initiative.objects.bulk_create(
-                initiatives,
+                changed,
                 batch_size=500,
                 update_conflicts=True,
                 unique_fields=["source", "source_id"],
-                update_fields=[
-                    "title",
-                    "dimension",
-                    "keywords",
-                    "themes",
-                    "publics",
-                    "summary",
-                    "description",
-                    "territory_scope",
-                    "footprint_codes",
-                    "footprint",
-                    "location",
-                    "period",
-                    "url",
-                    "source_url",
-                    "status",
-                    "updated_at",
-                ],
+                update_fields=[*fields, "updated_at"],
             )
-            summary.created = len([i for i in initiatives if i.source_id not in before])
-            summary.updated = len(initiatives) - summary.created
             ids = Initiative.objects.filter(
-                source=self.source, source_id__in=[i.source_id for i in initiatives]
+                source=self.source, source_id__in=[i.source_id for i in changed]
             ).values_list("id", flat=True)
             attach_initiatives(list(ids))
             if dry_run:
