@@ -25,12 +25,14 @@ BATCH = 5000
 def attach_actors(ids: Iterable[int] | None = None) -> int:
     """Compute the territory codes of these actors (all when None). Returns the count."""
     ids = list(Actor.objects.values_list("id", flat=True)) if ids is None else list(ids)
-    query = load_queries("attach.sql")["attach_actors"]
+    queries = load_queries("attach.sql")
     done = 0
     with connection.cursor() as cursor:
         for start in range(0, len(ids), BATCH):
-            cursor.execute(query, {"ids": ids[start : start + BATCH]})
+            batch = {"ids": ids[start : start + BATCH]}
+            cursor.execute(queries["attach_actors"], batch)
             done += cursor.rowcount
+            cursor.execute(queries["resolve_service_areas"], batch)
     return done
 
 
@@ -94,6 +96,10 @@ def attach_initiatives(ids: Iterable[int] | None = None) -> int:
         initiative.attached_at = now
         changed.append(initiative)
     Initiative.objects.bulk_update(changed, ["territory_codes", "attached_at"], batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            load_queries("attach.sql")["resolve_footprints"], {"ids": [i.id for i in changed]}
+        )
     return len(changed)
 
 

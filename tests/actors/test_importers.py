@@ -240,7 +240,9 @@ class TestTerritoiresEngagement:
         summary = TerritoiresEngagementImporter(departements=DEMO_DEPARTEMENTS).run()
         assert Initiative.objects.count() == before
         assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 25)
-        Initiative.objects.filter(source="territoires_engagement", footprint_codes=["commune:62160"]).update(period="1999")
+        Initiative.objects.filter(
+            source="territoires_engagement", footprint_codes=["commune:62160"]
+        ).update(period="1999")
         assert TerritoiresEngagementImporter(departements=DEMO_DEPARTEMENTS).run().updated == 1
 
 
@@ -382,3 +384,33 @@ class TestFiches:
         )
         assert len(fabrique.description) < len(text) / 2  # the thrice-pasted description kept once
         assert fabrique.status == "pending"
+
+
+class TestGeometriesFromCodes:
+    def test_service_area_codes_resolve_to_a_geometry(self):
+        from carto.actors.services import attach_actors
+
+        actor = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+        Actor.objects.filter(pk=actor.pk).update(
+            service_area_codes=["commune:62498", "commune:62510"]
+        )
+        attach_actors([actor.pk])
+        actor.refresh_from_db()
+        lens = Territory.objects.get(kind=Kind.COMMUNE, code="62498").geom
+        lievin = Territory.objects.get(kind=Kind.COMMUNE, code="62510").geom
+        assert actor.service_area.area == pytest.approx(lens.union(lievin).area, rel=1e-6)
+
+    def test_a_sheet_footprint_given_as_a_commune_gets_its_outline(self):
+        girls = Initiative.objects.get(title="ALLEZ LES FILLES")
+        assert girls.footprint.equals(Territory.objects.get(kind=Kind.COMMUNE, code="62894").geom)
+
+
+def test_corrupted_territoires_engagement_file_writes_nothing(data_dir, tmp_path):
+    path = tmp_path / "tec.geojson"
+    path.write_bytes(
+        (data_dir / "acteurs/territoires_engagement_citoyen_2026.geojson").read_bytes()[:20_000]
+    )
+    before = Initiative.objects.count()
+    with pytest.raises(ImportAborted, match=r"tec\.geojson : JSON invalide ou fichier tronqué"):
+        TerritoiresEngagementImporter(path=path).run(partial=True)
+    assert Initiative.objects.count() == before

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .export import DataInclusionStructuresExport
 
 urlpatterns = [
     path("actors/", views.ActorListView.as_view(), name="actor-list"),
@@ -8,4 +9,9 @@ urlpatterns = [
     path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
     path("initiatives/<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
+    path(
+        "export/data-inclusion/structures.json",
+        DataInclusionStructuresExport.as_view(),
+        name="export-data-inclusion",
+    ),
 ]

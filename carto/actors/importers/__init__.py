@@ -6,21 +6,26 @@ partial with a report, upsert on (source, source id), attachment, duplicates.
 
 from .base import ActorImporter, ActorImportSummary, ActorRecord, ImportAborted, Rejected, RowError
 from .conseillers_numeriques import ConseillersNumeriquesImporter
+from .data_inclusion import DataInclusionImporter
 from .france_services import FranceServicesImporter
 from .territoires_engagement import TerritoiresEngagementImporter
 
-ACTOR_IMPORTERS = {
+# The sources `import_directory` loads for the demo (each has a default file).
+DEMO_ACTOR_IMPORTERS = {
     cls.source: cls for cls in (FranceServicesImporter, ConseillersNumeriquesImporter)
 }
+ACTOR_IMPORTERS = {**DEMO_ACTOR_IMPORTERS, DataInclusionImporter.source: DataInclusionImporter}
 INITIATIVE_IMPORTERS = {TerritoiresEngagementImporter.source: TerritoiresEngagementImporter}
 
 __all__ = [
     "ACTOR_IMPORTERS",
+    "DEMO_ACTOR_IMPORTERS",
     "INITIATIVE_IMPORTERS",
     "ActorImportSummary",
     "ActorImporter",
     "ActorRecord",
     "ConseillersNumeriquesImporter",
+    "DataInclusionImporter",
     "FranceServicesImporter",
     "ImportAborted",
     "Rejected",

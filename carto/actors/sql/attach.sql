@@ -97,3 +97,22 @@ UPDATE actors_actor a
   FROM candidates c
  WHERE a.id = c.id AND a.duplicate_of_id IS DISTINCT FROM c.original
 RETURNING a.id, c.original;
+
+-- name: resolve_service_areas
+-- An actor's service area, given as territory codes, resolved to one geometry.
+UPDATE actors_actor a
+   SET service_area = (
+        SELECT ST_Multi(ST_Union(t.geom)) FROM territories_territory t
+         WHERE t.geom IS NOT NULL AND t.kind || ':' || t.code = ANY(a.service_area_codes))
+ WHERE a.id = ANY(%(ids)s) AND a.service_area_codes <> '{}';
+
+-- name: resolve_footprints
+-- An initiative's footprint given as territory codes only (no drawn or imported
+-- outline), resolved to one geometry; an explicit footprint is never replaced.
+UPDATE actors_initiative i
+   SET footprint = resolved.geom
+  FROM (SELECT i2.id, (SELECT ST_Multi(ST_Union(t.geom)) FROM territories_territory t
+                        WHERE t.geom IS NOT NULL AND t.kind || ':' || t.code = ANY(i2.footprint_codes)) AS geom
+          FROM actors_initiative i2
+         WHERE i2.id = ANY(%(ids)s) AND i2.footprint_codes <> '{}' AND i2.footprint IS NULL) AS resolved
+ WHERE i.id = resolved.id AND resolved.geom IS NOT NULL;

@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from carto.actors.importers import ACTOR_IMPORTERS, INITIATIVE_IMPORTERS
+from carto.actors.importers import DEMO_ACTOR_IMPORTERS, INITIATIVE_IMPORTERS
 from carto.territories.manifest import load_manifest
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         departements = options["departements"] or ",".join(load_manifest().default_departements)
-        for source in [*ACTOR_IMPORTERS, *INITIATIVE_IMPORTERS]:
+        for source in [*DEMO_ACTOR_IMPORTERS, *INITIATIVE_IMPORTERS]:
             call_command(
                 "import_actors",
                 source,
