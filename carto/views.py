@@ -32,7 +32,9 @@ def home(request):
         "actors": Actor.objects.published().filter(duplicate_of__isnull=True).count(),
         "initiatives": Initiative.objects.published().count(),
     }
-    return render(request, "home.html", {"loaded": loaded, "sources": sources, "directory": directory})
+    return render(
+        request, "home.html", {"loaded": loaded, "sources": sources, "directory": directory}
+    )
 
 
 @never_cache
