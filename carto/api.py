@@ -1,7 +1,10 @@
 """What every API endpoint of carto shares: query-parameter validation with
 errors that name the parameter, the error format, and cache headers."""
 
+import json
+
 from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -117,3 +120,46 @@ class CachedGetMixin:
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             patch_cache_control(response, public=True, max_age=settings.CARTO_API_CACHE_SECONDS)
         return response
+
+
+GEOJSON = "application/geo+json"
+
+
+def geojson_response(payload: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(payload, content_type=GEOJSON, status=status)
+
+
+def page_url(request, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paged_feature_collection(
+    request, queryset, feature, page: int, size: int, **members
+) -> HttpResponse:
+    """A page of features built by PostGIS (`feature`: an expression giving each row's
+    Feature as text), wrapped in a FeatureCollection that says how many matched and
+    whether more pages follow; a page past the end is a 404 naming it."""
+    count = queryset.count()
+    pages = max(1, -(-count // size))
+    if page > pages:
+        raise Http404(f"Page {page} au-delà de la dernière ({pages}) pour {count} résultats.")
+    features = list(
+        queryset.annotate(feature=feature).values_list("feature", flat=True)[
+            (page - 1) * size : page * size
+        ]
+    )
+    envelope = {
+        "type": "FeatureCollection",
+        "count": count,
+        "numberReturned": len(features),
+        "page": page,
+        "page_size": size,
+        "truncated": page < pages,
+        "next": page_url(request, page + 1) if page < pages else None,
+        "previous": page_url(request, page - 1) if page > 1 else None,
+        **members,
+    }
+    head = json.dumps(envelope, ensure_ascii=False)[:-1]
+    return geojson_response(f'{head}, "features": [{",".join(features)}]}}')

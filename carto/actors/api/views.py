@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carto.api import CachedGetMixin, parse_query
-from carto.territories.api.views import FEATURE_COLLECTION_SCHEMA, geojson_response, page_url
+from carto.api import CachedGetMixin, geojson_response, paged_feature_collection, parse_query
+from carto.territories.api.views import FEATURE_COLLECTION_SCHEMA
 from carto.territories.querysets import zoom_tolerance
 
 from ..functions import ActorFeature, InitiativeFeature, distance_or_null
@@ -69,30 +69,11 @@ class DirectoryListView(CachedGetMixin, APIView):
                 },
                 status=400,
             )
-        count = queryset.count()
         if export == "csv":
-            return self.csv_response(queryset, count)
-        page, size = params["page"], params["page_size"]
-        pages = max(1, -(-count // size))
-        if page > pages:
-            raise Http404(f"Page {page} au-delà de la dernière ({pages}) pour {count} résultats.")
-        features = list(
-            queryset.annotate(feature=self.feature(queryset, params)).values_list(
-                "feature", flat=True
-            )[(page - 1) * size : page * size]
+            return self.csv_response(queryset, queryset.count())
+        return paged_feature_collection(
+            request, queryset, self.feature(queryset, params), params["page"], params["page_size"]
         )
-        envelope = {
-            "type": "FeatureCollection",
-            "count": count,
-            "numberReturned": len(features),
-            "page": page,
-            "page_size": size,
-            "truncated": page < pages,
-            "next": page_url(request, page + 1) if page < pages else None,
-            "previous": page_url(request, page - 1) if page > 1 else None,
-        }
-        head = json.dumps(envelope, ensure_ascii=False)[:-1]
-        return geojson_response(f'{head}, "features": [{",".join(features)}]}}')
 
     def csv_response(self, queryset, count: int) -> HttpResponse:
         buffer = io.StringIO()

@@ -3,13 +3,19 @@
 import json
 
 from django.contrib.gis.db.models.functions import Envelope
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carto.api import CachedGetMixin, parse_query
+from carto.api import (
+    GEOJSON,
+    CachedGetMixin,
+    geojson_response,
+    paged_feature_collection,
+    parse_query,
+)
 
 from ..codes import KIND_ORDER, Kind, is_valid_code, normalize_code
 from ..functions import TerritoryFeature
@@ -23,8 +29,6 @@ from .serializers import (
     TerritorySummarySerializer,
     with_display_geometry,
 )
-
-GEOJSON = "application/geo+json"
 
 FEATURE_COLLECTION_SCHEMA = {
     "type": "object",
@@ -42,16 +46,6 @@ FEATURE_COLLECTION_SCHEMA = {
         "zoom": {"type": "integer", "nullable": True},
     },
 }
-
-
-def geojson_response(payload: str, status: int = 200) -> HttpResponse:
-    return HttpResponse(payload, content_type=GEOJSON, status=status)
-
-
-def page_url(request, page: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(page)
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 class TerritoryListView(CachedGetMixin, APIView):
@@ -73,31 +67,15 @@ class TerritoryListView(CachedGetMixin, APIView):
             queryset = queryset.in_departements(
                 normalize_code(Kind.DEPARTEMENT, c) for c in params["departement"]
             )
-        count = queryset.count()
-        page, size = params["page"], params["page_size"]
-        pages = max(1, -(-count // size))
-        if page > pages:
-            raise Http404(f"Page {page} au-delà de la dernière ({pages}) pour {count} territoires.")
         tolerance, digits = zoom_tolerance(params.get("zoom"))
-        features = (
-            queryset.order_by("kind", "code")
-            .annotate(feature=TerritoryFeature(tolerance, digits))
-            .values_list("feature", flat=True)[(page - 1) * size : page * size]
+        return paged_feature_collection(
+            request,
+            queryset.order_by("kind", "code"),
+            TerritoryFeature(tolerance, digits),
+            params["page"],
+            params["page_size"],
+            zoom=params.get("zoom"),
         )
-        features = list(features)
-        envelope = {
-            "type": "FeatureCollection",
-            "count": count,
-            "numberReturned": len(features),
-            "page": page,
-            "page_size": size,
-            "truncated": page < pages,
-            "next": page_url(request, page + 1) if page < pages else None,
-            "previous": page_url(request, page - 1) if page > 1 else None,
-            "zoom": params.get("zoom"),
-        }
-        head = json.dumps(envelope, ensure_ascii=False)[:-1]
-        return geojson_response(f'{head}, "features": [{",".join(features)}]}}')
 
 
 class TerritoryDetailView(CachedGetMixin, APIView):
