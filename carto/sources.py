@@ -37,17 +37,7 @@ def _open_text(path: Path):
 
 def read_geojson(path: Path) -> list[dict]:
     """The features of a GeoJSON FeatureCollection in WGS84."""
-    if not path.is_file():
-        raise SourceError(f"{path} : fichier introuvable")
-    try:
-        with _open_text(path) as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"{path} : JSON invalide ou fichier tronqué (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})"
-        ) from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{path} : lecture impossible ({exc})") from None
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise SourceError(f"{path} : une FeatureCollection GeoJSON est attendue")
     crs = (data.get("crs") or {}).get("properties", {}).get("name")
@@ -64,6 +54,23 @@ def read_geojson(path: Path) -> list[dict]:
                 f"{path}, entité n° {index + 1} : pas une Feature avec des propriétés"
             )
     return features
+
+
+def read_json(path: Path):
+    """A JSON document, with errors that name the file and where it breaks."""
+    if not path.is_file():
+        raise SourceError(f"{path} : fichier introuvable")
+    try:
+        with _open_text(path) as handle:
+            return json.load(handle)
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} : le fichier n'est pas en UTF-8") from None
+    except (OSError, EOFError) as exc:  # e.g. a truncated gzip
+        raise SourceError(f"{path} : lecture impossible ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"{path} : JSON invalide ou fichier tronqué (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})"
+        ) from None
 
 
 def require_properties(path: Path, features: list[dict], names: list[str]) -> None:

@@ -147,7 +147,7 @@ class TestAtomicAndPartial:
     def test_truncated_json_names_the_file(self, data_dir, tmp_path):
         path = tmp_path / "cnfs.json"
         path.write_bytes((data_dir / CNFS_FILE).read_bytes()[:5000])
-        with pytest.raises(ImportAborted, match=r"cnfs\.json : JSON invalide ou tronqué"):
+        with pytest.raises(ImportAborted, match=r"cnfs\.json : JSON invalide ou fichier tronqué"):
             ConseillersNumeriquesImporter(path=path).run(partial=True)
 
     def test_missing_column_names_it(self, data_dir, tmp_path):

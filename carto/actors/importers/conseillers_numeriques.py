@@ -1,10 +1,9 @@
 """Host structures of the conseillers numériques France services (ANCT)."""
 
-import json
 import re
 from datetime import date
 
-from carto.sources import SourceError
+from carto.sources import SourceError, read_json
 
 from ..models import Precision
 from .base import (
@@ -23,18 +22,10 @@ class ConseillersNumeriquesImporter(ActorImporter):
     default_file = "acteurs/conseillers_numeriques_structures_2022.json"
 
     def last_verified(self):
-
         return date(2022, 6, 1)
 
     def rows(self):
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SourceError(f"{self.path} : fichier introuvable") from None
-        except json.JSONDecodeError as exc:
-            raise SourceError(
-                f"{self.path} : JSON invalide ou tronqué (ligne {exc.lineno}, colonne {exc.colno})"
-            ) from None
+        data = read_json(self.path)
         if not isinstance(data, list):
             raise SourceError(f"{self.path} : une liste d'objets est attendue")
         for index, raw in enumerate(data):

@@ -9,10 +9,9 @@ typology, themes from pre-v1 thematiques). The structure's `id` (already
 last verification.
 """
 
-import json
 from datetime import date
 
-from carto.sources import SourceError
+from carto.sources import SourceError, read_json
 
 # The module, not its names: it imports .base, so either may be imported first.
 from .. import data_inclusion as mapping
@@ -32,16 +31,7 @@ class DataInclusionImporter(ActorImporter):
         self.dates: dict[str, date] = {}
 
     def rows(self):
-        if not self.path.is_file():
-            raise SourceError(f"{self.path} : fichier introuvable (indiquez le fichier à importer)")
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise SourceError(f"{self.path} : le fichier n'est pas en UTF-8") from None
-        except json.JSONDecodeError as exc:
-            raise SourceError(
-                f"{self.path} : JSON invalide ou tronqué (ligne {exc.lineno}, colonne {exc.colno})"
-            ) from None
+        data = read_json(self.path)
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             data = data["items"]
         if not isinstance(data, list):

@@ -35,7 +35,6 @@ class FranceServicesImporter(ActorImporter):
     }
 
     def last_verified(self):
-
         return date(2024, 8, 1)
 
     def rows(self):
