@@ -16,7 +16,9 @@ ifneq ($(wildcard $(SHARED_DATA)/SOURCES.md),)
 export CARTO_DATA_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help run test setup system db venv migrate demo lint format fetch clean
+VENDOR_STAMP := static/vendor/.stamp
+
+.PHONY: help run test setup system browser db venv vendor migrate demo lint format fetch clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,13 +26,27 @@ help: ## List the targets
 run: setup ## Install what is missing, migrate, load the demo data, serve on http://127.0.0.1:8000/
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup ## The same set-up, then the whole test suite on real PostGIS
+test: setup browser ## The same set-up, then the whole test suite on real PostGIS (browser tests included)
 	$(VENV)/bin/pytest
 
-setup: system venv db migrate demo
+setup: system venv vendor db migrate demo
 
 system: ## Debian packages (PostGIS, GDAL, …) and a running PostgreSQL cluster
 	@scripts/setup-system.sh
+
+browser: ## Debian's Chromium for the browser tests
+	@scripts/setup-system.sh --browser
+
+vendor: $(VENDOR_STAMP) ## Front-end libraries from the npm registry, served as our static files
+
+$(VENDOR_STAMP): frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/markercluster
+	cp frontend/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   frontend/node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   frontend/node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
+	   frontend/node_modules/leaflet.markercluster/MIT-LICENCE.txt static/vendor/markercluster/
+	@touch $@
 
 db: ## The database with its extensions (postgis, unaccent, pg_trgm)
 	@scripts/setup-db.sh
@@ -63,4 +79,4 @@ format: venv ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff format .
 
 clean: ## Remove the virtualenv and caches (the database stays)
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles static/vendor frontend/node_modules

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django.middleware.gzip.GZipMiddleware",  # public data only: no secret in a response to leak
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -196,14 +197,23 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# The basemap: any XYZ tile URL (tiles may be unreachable: the map then stays usable
+# on a plain background with the territory outlines).
+CARTO_TILE_URL = os.environ.get("CARTO_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+CARTO_TILE_ATTRIBUTION = os.environ.get(
+    "CARTO_TILE_ATTRIBUTION", "© les contributeurs d’OpenStreetMap"
+)
+# Origins allowed to frame /embed/ (Content-Security-Policy: frame-ancestors); "*" = any.
+CARTO_EMBED_ALLOWED_ORIGINS = env_list("CARTO_EMBED_ALLOWED_ORIGINS", "*")
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (50.3, 2.8),
     "DEFAULT_ZOOM": 8,
     "TILES": [
         (
             "Plan",
-            os.environ.get("CARTO_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-            {"attribution": "© les contributeurs d’OpenStreetMap"},
+            CARTO_TILE_URL,
+            {"attribution": CARTO_TILE_ATTRIBUTION},
         )
     ],
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("ogc/", include("carto.layers.ogc.urls")),
+    path("", include("carto.layers.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,7 +8,10 @@ PACKAGES=(
   "postgresql-${PG_VERSION}" "postgresql-${PG_VERSION}-postgis-3" postgresql-client
   gdal-bin libgdal32 libgeos-c1v5 libproj25
   python3-venv
+  npm
 )
+# `setup-system.sh --browser` adds Debian's Chromium, driven by the browser tests.
+if [ "${1:-}" = "--browser" ]; then PACKAGES+=(chromium); fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -22,6 +25,9 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
   # python3-venv is only needed where the python3 on PATH cannot make a venv.
   if [ "$pkg" = python3-venv ] && python3 -c 'import ensurepip, venv' 2>/dev/null; then continue; fi
+  # npm may come with a Node.js installed outside Debian's packages.
+  if [ "$pkg" = npm ] && command -v npm >/dev/null; then continue; fi
+  if [ "$pkg" = chromium ] && [ -x /usr/bin/chromium ]; then continue; fi
   installed "$pkg" || missing+=("$pkg")
 done
 

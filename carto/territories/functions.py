@@ -2,7 +2,7 @@
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import GeoFunc
-from django.db.models import FloatField, Func, IntegerField, TextField, Value
+from django.db.models import BooleanField, FloatField, Func, IntegerField, TextField, Value
 from django.db.models.functions import Cast
 
 
@@ -22,7 +22,9 @@ class TerritoryFeature(Func):
     template = '%(function)s("territories_territory", %(expressions)s)'
     output_field = TextField()
 
-    def __init__(self, tolerance: float, digits: int):
+    def __init__(self, tolerance: float, digits: int, commune_fallback: bool = False):
         super().__init__(
-            Cast(Value(float(tolerance)), FloatField()), Cast(Value(int(digits)), IntegerField())
+            Cast(Value(float(tolerance)), FloatField()),
+            Cast(Value(int(digits)), IntegerField()),
+            Cast(Value(bool(commune_fallback)), BooleanField()),
         )

@@ -29,10 +29,15 @@ class TerritoryQuerySet(models.QuerySet):
     def of_kind(self, *kinds: str):
         return self.filter(kind__in=kinds) if kinds else self
 
-    def in_bbox(self, bbox: tuple[float, float, float, float]):
-        """Territories whose outline meets the box (index-assisted &&, then exact test)."""
+    def in_bbox(self, bbox: tuple[float, float, float, float], without_outline: bool = False):
+        """Territories whose outline meets the box (index-assisted &&, then exact test);
+        with `without_outline`, also those without outline whose anchor is in the box."""
         box = Polygon.from_bbox(bbox)
         box.srid = WGS84
+        if without_outline:
+            return self.filter(
+                Q(geom__intersects=box) | Q(geom__isnull=True, anchor__intersects=box)
+            )
         return self.filter(geom__intersects=box)
 
     def containing(self, lon: float, lat: float):

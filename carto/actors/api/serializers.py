@@ -1,11 +1,17 @@
 """Serializers of the directory API: details and writes. Collections are GeoJSON built
 by PostGIS (sql/features.sql). No serializer here names a private contact field."""
 
+import zoneinfo
+
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from .. import opening_hours
 from ..models import Actor, ActorKind, Initiative, Public, Theme
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 PRIVATE_FIELDS = {"contact_name", "contact_email", "contact_phone"}
 
@@ -47,6 +53,8 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
     initiatives = serializers.SerializerMethodField()
     duplicate_of = LinkSerializer(read_only=True)
     territories = serializers.SerializerMethodField()
+    opening_hours_text = serializers.SerializerMethodField()
+    open_now = serializers.SerializerMethodField()
 
     class Meta:
         model = Actor
@@ -54,7 +62,7 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
         fields = [
             "id", "name", "kind", "kind_label", "themes", "publics", "labels", "description", "siret", "rna",
             "network", "address", "address_extra", "postcode", "city", "precision", "precision_label",
-            "to_locate", "service_area_codes", "opening_hours", "appointment", "itinerant", "email", "phone",
+            "to_locate", "service_area_codes", "opening_hours", "opening_hours_text", "open_now", "appointment", "itinerant", "email", "phone",
             "website", "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
             "source_id", "source_url", "last_verified", "updated_at",
         ]  # fmt: skip
@@ -64,6 +72,25 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
 
     def get_publics(self, actor) -> list[dict]:
         return _labels(Public, actor.publics)
+
+    def get_opening_hours_text(self, actor) -> list[str] | None:
+        """The hours in French words, one line per group of days; None if not understood."""
+        if not actor.opening_hours:
+            return None
+        try:
+            return opening_hours.describe_fr(actor.opening_hours)
+        except opening_hours.OpeningHoursError:
+            return None
+
+    def get_open_now(self, actor) -> bool | None:
+        """Open at this minute, in French local time (None: hours unknown or not understood)."""
+        if not actor.opening_hours:
+            return None
+        now = timezone.localtime(timezone.now(), PARIS).replace(tzinfo=None)
+        try:
+            return opening_hours.is_open(actor.opening_hours, now)
+        except opening_hours.OpeningHoursError:
+            return None
 
     def get_antennas(self, actor) -> list[dict]:
         return LinkSerializer(actor.antennas.filter(status="published"), many=True).data

@@ -33,6 +33,11 @@ class TerritoryListParams(ZoomParams):
         required=False,
         help_text="Territoires situés dans ce(s) département(s) (répétable).",
     )
+    fallback = serializers.ChoiceField(
+        choices=["commune"],
+        required=False,
+        help_text="commune : un QPV sans contour connu est dessiné comme sa ou ses communes.",
+    )
     page = serializers.IntegerField(required=False, min_value=1, default=1)
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE

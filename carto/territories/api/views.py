@@ -61,8 +61,9 @@ class TerritoryListView(CachedGetMixin, APIView):
     def get(self, request):
         params = parse_query(TerritoryListParams, request)
         queryset = Territory.objects.of_kind(*params.get("kind", []))
+        fallback = params.get("fallback") == "commune"
         if "bbox" in params:
-            queryset = queryset.in_bbox(params["bbox"])
+            queryset = queryset.in_bbox(params["bbox"], without_outline=fallback)
         if params.get("departement"):
             queryset = queryset.in_departements(
                 normalize_code(Kind.DEPARTEMENT, c) for c in params["departement"]
@@ -71,7 +72,7 @@ class TerritoryListView(CachedGetMixin, APIView):
         return paged_feature_collection(
             request,
             queryset.order_by("kind", "code"),
-            TerritoryFeature(tolerance, digits),
+            TerritoryFeature(tolerance, digits, commune_fallback=fallback),
             params["page"],
             params["page_size"],
             zoom=params.get("zoom"),
