@@ -8,7 +8,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
 
 DEMO_DEPARTEMENTS = ["02", "09", "59", "60", "62", "80"]
 
@@ -90,3 +90,9 @@ def api_server(django_db_setup, django_db_blocker):
             finally:
                 server.shutdown()
                 server.server_close()
+                # A request still in flight when a browser closed may hold a session open.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )

@@ -12,7 +12,7 @@
 
   var MAX_ACTORS = 5000;
   var PAGE_SIZE = 500;
-  var LIST_LIMIT = 200;
+  var LIST_LIMIT = 500;
   var OVERLAYS = {
     bv: {minZoom: 7, style: {color: "#6b4fa0", weight: 1.5, fill: false}, label: "Bassin de vie"},
     epci: {minZoom: 7, style: {color: "#9a5b00", weight: 1.5, dashArray: "4 3", fill: false}, label: "EPCI"},
@@ -322,6 +322,7 @@
       renderList();
       if (state.actor) { select(state.actor, false); }
       root.setAttribute("data-loaded", String(features.length));
+      root.setAttribute("data-load-seq", String(token));
     }).catch(function (error) {
       if (token !== loadToken) { return; }
       countEl.textContent = "Impossible de charger les acteurs : " + error.message;

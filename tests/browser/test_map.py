@@ -1,0 +1,224 @@
+"""The map, the widget and the embed snippet in a real browser (Debian's Chromium)."""
+
+import json
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from carto.actors.models import Actor
+
+from .conftest import load_seq, wait_loaded
+
+pytestmark = pytest.mark.django_db
+LENS = (2.832435, 50.429256)
+REGION_VIEW = "50.2,2.6,7"  # lat,lon,zoom holding the whole Hauts-de-France
+
+
+def api(client, **params) -> dict:
+    params.setdefault("page_size", 500)
+    return json.loads(client.get("/api/v1/actors/", params).content)
+
+
+def list_ids(page) -> list[int]:
+    return [
+        int(i)
+        for i in page.eval_on_selector_all(
+            "[data-results] [data-id]", "nodes => nodes.map(n => n.dataset.id)"
+        )
+    ]
+
+
+def test_map_loads_without_console_error_and_shows_clusters(open_page, client, artifacts):
+    page, console = open_page("/carte/")
+    loaded = wait_loaded(page)
+    assert (
+        loaded
+        == api(client)["count"]
+        == Actor.objects.published().filter(duplicate_of__isnull=True).count()
+    )
+    page.wait_for_selector(".marker-cluster, .pastille")
+    assert page.locator(".marker-cluster").count() + page.locator(".pastille").count() > 5
+    assert (
+        page.locator(".leaflet-overlay-pane path").count() >= 6
+    )  # the départements drawn without tiles
+    page.wait_for_selector(
+        "[data-carte][data-basemap=off]", state="attached"
+    )  # no tile server here
+    assert "Fond de plan indisponible" in page.text_content(".sans-fond")
+    page.screenshot(path=artifacts / "carte.png")
+    assert console.errors == []
+
+
+FRANCE_VIEW = "46.5,2.5,5"  # from the Nord to the Ariège: every demo actor in view
+
+
+def test_choosing_a_theme_shows_exactly_what_the_api_returns(open_page, client):
+    page, console = open_page(f"/carte/?map={FRANCE_VIEW}")
+    before = wait_loaded(page)
+    page.click("[data-facets] summary")
+    seq = load_seq(page)
+    page.check('input[name="theme"][value="acces-aux-droits"]')
+    loaded = wait_loaded(page, seq)
+    expected = api(client, theme="acces-aux-droits")
+    assert loaded == expected["count"] < before
+    assert sorted(list_ids(page)) == sorted(f["id"] for f in expected["features"])
+    assert "theme=acces-aux-droits" in page.url
+    assert console.errors == []
+
+
+def test_autour_de_moi_lists_the_nearest_actor_first(open_page, client):
+    page, console = open_page(
+        "/carte/",
+        geolocation={"longitude": LENS[0], "latitude": LENS[1]},
+        permissions=["geolocation"],
+    )
+    wait_loaded(page)
+    seq = load_seq(page)
+    page.click("[data-locate]")
+    wait_loaded(page, seq)
+    nearest = api(client, near="{:.6f},{:.6f}".format(*LENS), radius_km=10)["features"]
+    assert list_ids(page)[: len(nearest)] == [f["id"] for f in nearest]
+    first = page.locator("[data-results] li").first
+    assert nearest[0]["properties"]["name"] in first.text_content()
+    assert "à " in first.locator(".distance").text_content()
+    assert "near=" in page.url and "radius_km=10" in page.url
+    assert console.errors == []
+
+
+def test_a_deep_link_restores_filters_view_and_selection_and_back_works(open_page, artifacts):
+    actor = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+    page, console = open_page(
+        f"/carte/?theme=numerique&map=50.43000,2.83000,13&actor={actor.id}&overlays=bv"
+    )
+    wait_loaded(page)
+    page.wait_for_selector("[data-detail]:not([hidden]) h2")
+    assert page.text_content("[data-detail] h2") == actor.name
+    assert page.is_checked('input[name="theme"][value="numerique"]')
+    assert page.is_checked('input[name="overlay"][value="bv"]')
+    view = parse_qs(urlparse(page.url).query)["map"][0].split(",")
+    assert (
+        view[2] == "13" and abs(float(view[0]) - 50.43) < 0.01 and abs(float(view[1]) - 2.83) < 0.01
+    )
+    detail = page.text_content("[data-detail]")
+    assert "Horaires" in detail and "du mardi au vendredi" in detail
+    assert "Ouvert maintenant" in detail or "Fermé en ce moment" in detail
+    page.screenshot(path=artifacts / "fiche.png")
+    # A new filter is a history step: « back » restores the previous filters.
+    seq = load_seq(page)
+    page.click("[data-facets] summary") if not page.is_visible(
+        'input[name="theme"][value="culture"]'
+    ) else None
+    page.check('input[name="theme"][value="culture"]')
+    wait_loaded(page, seq)
+    assert "theme=culture" in page.url
+    seq = load_seq(page)
+    page.go_back()
+    wait_loaded(page, seq)
+    assert "theme=culture" not in page.url
+    assert not page.is_checked('input[name="theme"][value="culture"]')
+    assert page.is_checked('input[name="theme"][value="numerique"]')
+    assert console.errors == []
+
+
+def test_keyboard_opens_a_result(open_page):
+    page, console = open_page(f"/carte/?map={REGION_VIEW}")
+    wait_loaded(page)
+    page.focus("[data-results] li:first-child button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-detail]:not([hidden]) h2")
+    assert page.evaluate("document.activeElement.matches('[data-detail]')")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("[data-detail]", state="hidden")
+    assert console.errors == []
+
+
+def test_territory_picker_filters_by_a_bassin_de_vie(open_page, client):
+    page, console = open_page("/carte/")
+    wait_loaded(page)
+    seq = load_seq(page)
+    page.fill("#f-territory", "lens")
+    page.wait_for_selector("#f-territory-options li")
+    option = page.locator("#f-territory-options li", has_text="bassin de vie").first
+    option.dispatch_event("mousedown")
+    loaded = wait_loaded(page, seq)
+    assert loaded == api(client, territory="bv:62498")["count"]
+    assert "territory=bv%3A62498" in page.url or "territory=bv:62498" in page.url
+    assert console.errors == []
+
+
+def test_usable_at_360_px(open_page, artifacts):
+    page, console = open_page("/carte/", viewport={"width": 360, "height": 740})
+    wait_loaded(page)
+    assert page.is_visible("[data-toggle-list]") and not page.is_visible("[data-results]")
+    page.click("[data-toggle-list]")
+    assert page.is_visible("[data-results]")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    page.screenshot(path=artifacts / "carte-360px.png")
+    assert console.errors == []
+
+
+class _PartnerPage(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        body = self.server.html.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def partner_site(api_server):
+    """A page on another origin (another port of 127.0.0.1) that includes /embed.js."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PartnerPage)
+    server.html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Centre social partenaire</title></head>
+<body><h1>Nos partenaires près de chez vous</h1>
+<div id="widget" data-carto-embed data-territory="bv:62498" data-theme="numerique" style="width:900px;height:520px"></div>
+<script src="{api_server}/embed.js" async></script></body></html>"""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_embed_js_renders_the_widget_with_its_preset_from_another_origin(
+    open_page, partner_site, client, artifacts
+):
+    page, console = open_page("")
+    embed_requests = []
+    page.on(
+        "requestfinished",
+        lambda request: embed_requests.append(request) if "/embed" in request.frame.url else None,
+    )
+    page.goto(partner_site)
+    page.wait_for_selector("#widget iframe")
+    frame_element = page.query_selector("#widget iframe")
+    box = frame_element.bounding_box()
+    assert box["width"] == 900 and box["height"] == 520  # sized to its container
+    frame = frame_element.content_frame()
+    frame.wait_for_function(
+        "Number(document.querySelector('[data-carte]').dataset.loadSeq || 0) > 0"
+    )
+    expected = api(client, territory="bv:62498", theme="numerique")
+    assert int(frame.get_attribute("[data-carte]", "data-loaded")) == expected["count"] > 0
+    assert sorted(
+        int(i)
+        for i in frame.eval_on_selector_all(
+            "[data-results] [data-id]", "n => n.map(x => x.dataset.id)"
+        )
+    ) == sorted(f["id"] for f in expected["features"])
+    assert "Lens (bassin de vie)" in frame.text_content("[data-territory-chip]")
+    assert frame.evaluate("document.cookie") == ""
+    # First load of the widget, basemap tiles excluded, as transferred (compressed).
+    transferred = sum(
+        r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"] for r in embed_requests
+    )
+    assert 0 < transferred < 300 * 1024, transferred
+    page.screenshot(path=artifacts / "embed.png")
+    assert console.errors == []

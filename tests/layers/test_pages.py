@@ -1,0 +1,136 @@
+"""The map pages as the server renders them: config, embed headers, snippet, print view."""
+
+import json
+import re
+
+import pytest
+
+from carto.actors.models import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+def config_of(html: str) -> dict:
+    match = re.search(
+        r'<script id="carto-config" type="application/json">(.*?)</script>', html, re.S
+    )
+    return json.loads(match.group(1))
+
+
+def test_map_page_in_french_with_its_configuration(client, settings):
+    settings.CARTO_TILE_URL = "https://tuiles.exemple.fr/{z}/{x}/{y}.png"
+    response = client.get("/carte/")
+    html = response.content.decode()
+    assert response.status_code == 200 and '<html lang="fr">' in html
+    config = config_of(html)
+    assert config["tiles"]["url"] == "https://tuiles.exemple.fr/{z}/{x}/{y}.png"
+    assert {"slug": "numerique", "label": "Numérique"} in config["themes"]
+    assert config["api"]["actors"] == "/api/v1/actors/"
+    # Our own static files only: Leaflet from django-leaflet, the cluster plugin from npm.
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == [
+        "/static/leaflet/leaflet.js",
+        "/static/vendor/markercluster/leaflet.markercluster.js",
+        "/static/carto/carte.js",
+    ]
+    assert 'aria-label="Carte des acteurs"' in html and 'role="search"' in html
+
+
+def test_embed_can_be_framed_sets_no_cookie(client, settings):
+    response = client.get("/embed/?territory=bv:62498&theme=numerique")
+    assert response.status_code == 200
+    assert response["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in response
+    assert not response.cookies
+    settings.CARTO_EMBED_ALLOWED_ORIGINS = [
+        "https://www.mairie-lens.fr",
+        "https://centres-sociaux.fr",
+    ]
+    restricted = client.get("/embed/")
+    assert (
+        restricted["Content-Security-Policy"]
+        == "frame-ancestors 'self' https://www.mairie-lens.fr https://centres-sociaux.fr"
+    )
+    assert client.get("/carte/")["X-Frame-Options"] == "DENY"  # the full page is not framable
+
+
+def test_embed_script(client):
+    response = client.get("/embed.js")
+    assert response["Content-Type"].startswith("application/javascript")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    script = response.content.decode()
+    assert 'var EMBED_URL = "http://testserver/embed/"' in script
+    assert "[data-carto-embed]" in script
+
+
+def test_configurator(client):
+    html = client.get("/embed/configurateur/").content.decode()
+    assert "Intégrer la carte sur votre site" in html
+    assert 'data-embed-js="http://testserver/embed.js"' in html
+    assert '<option value="numerique">Numérique</option>' in html
+
+
+def test_print_view_groups_by_commune_with_hours_in_words(client):
+    html = client.get("/carte/imprimer/", {"territory": "bv:62498"}).content.decode()
+    actors = Actor.objects.published().filter(
+        duplicate_of__isnull=True, territory_codes__contains=["bv:62498"]
+    )
+    assert f"{actors.count()} acteurs" in html
+    for actor in actors:
+        assert actor.name.replace("'", "&#x27;") in html
+    assert "<h2>Lens</h2>" in html
+    assert "du mardi au vendredi : 9 h – 12 h" in html
+
+
+def test_print_view_refuses_a_bad_parameter(client):
+    response = client.get("/carte/imprimer/", {"near": "abc"})
+    assert response.status_code == 400 and "near" in response.content.decode()
+
+
+def test_detail_gives_hours_in_words_and_open_now(client):
+    actor = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+    properties = json.loads(client.get(f"/api/v1/actors/{actor.id}/").content)["properties"]
+    assert properties["opening_hours_text"] == [
+        "lundi : 13 h 30 – 16 h 30",
+        "du mardi au vendredi : 9 h – 12 h, 13 h 30 – 16 h 30",
+    ]
+    assert properties["open_now"] in (True, False)
+
+
+def test_detail_open_now_follows_paris_time(client, monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    actor = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+    # Tuesday 24 November 2026, 09:30 UTC = 10:30 in Paris: open; 16:00 UTC = 17:00: closed.
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
+    assert (
+        json.loads(client.get(f"/api/v1/actors/{actor.id}/").content)["properties"]["open_now"]
+        is True
+    )
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
+    assert (
+        json.loads(client.get(f"/api/v1/actors/{actor.id}/").content)["properties"]["open_now"]
+        is False
+    )
+
+
+def test_qpv_without_outline_drawn_as_its_communes(client):
+    data = json.loads(
+        client.get(
+            "/api/v1/territories/",
+            {"kind": "qpv", "bbox": "2.7,50.3,2.9,50.5", "fallback": "commune", "zoom": 10},
+        ).content
+    )
+    cite = next(f for f in data["features"] if f["properties"]["code"] == "QN06224M")
+    assert cite["properties"]["outline"] == "commune" and cite["geometry"]["type"] in (
+        "Polygon",
+        "MultiPolygon",
+    )
+    without = json.loads(
+        client.get("/api/v1/territories/", {"kind": "qpv", "bbox": "2.7,50.3,2.9,50.5"}).content
+    )
+    assert "QN06224M" not in {
+        f["properties"]["code"] for f in without["features"]
+    }  # no outline, not in a bbox
