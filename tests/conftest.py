@@ -1,8 +1,11 @@
 """Shared fixtures: the real demo territories loaded once per session into the test
 database (migrations run, real PostGIS), and an HTTP server for clients such as GDAL."""
 
+import json
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -96,3 +99,41 @@ def api_server(django_db_setup, django_db_blocker):
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
+
+
+class BanStub(BaseHTTPRequestHandler):
+    """Answers every search with one housenumber in Lens, as the Base Adresse Nationale would."""
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self.server.queries.append(parse_qs(urlparse(self.path).query))
+        body = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [2.8301, 50.4321]},
+                    "properties": {"label": "12 Rue de Paris 62300 Lens", "score": 0.93, "type": "housenumber",
+                                   "citycode": "62498", "postcode": "62300", "city": "Lens"},
+                }
+            ],
+        }  # fmt: skip
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture
+def ban(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BanStub)
+    server.queries = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.CARTO_GEOCODER_URL = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    server.server_close()

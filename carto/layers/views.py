@@ -33,6 +33,7 @@ def map_config(request, embed: bool) -> dict:
             "territories": reverse("territory-list"),
             "territory": reverse("territory-detail", kwargs={"kind": "KIND", "code": "CODE"}),
             "search": reverse("territory-search"),
+            "geocode": reverse("geocode") if settings.CARTO_GEOCODER_URL else "",
             "print": reverse("map-print"),
         },
         "tiles": {"url": settings.CARTO_TILE_URL, "attribution": settings.CARTO_TILE_ATTRIBUTION},

@@ -159,7 +159,7 @@
   }
 
   // -- autocomplete (ARIA combobox) -----------------------------------------------
-  function combobox(input, kinds, onChoose) {
+  function combobox(input, kinds, onChoose, withAddresses) {
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var items = [], active = -1, timer;
     function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; }
@@ -190,7 +190,15 @@
       timer = setTimeout(function () {
         var params = new URLSearchParams({q: text, limit: "8"});
         kinds.forEach(function (kind) { params.append("kind", kind); });
-        getJSON(config.api.search + "?" + params.toString()).then(function (body) { render(body.results); }).catch(close);
+        var searches = [getJSON(config.api.search + "?" + params.toString()).then(function (body) { return body.results; })];
+        if (withAddresses && config.api.geocode && text.length >= 3) {
+          // Addresses from the Base Adresse Nationale, when the server has a geocoder.
+          searches.push(getJSON(config.api.geocode + "?" + new URLSearchParams({q: text, limit: "5"}).toString())
+            .then(function (body) {
+              return body.results.map(function (r) { return {label: r.label, kind_label: "adresse", center: r.center, kind: "address"}; });
+            }).catch(function () { return []; }));
+        }
+        Promise.all(searches).then(function (lists) { render([].concat.apply([], lists)); }).catch(close);
       }, 200);
     });
     input.addEventListener("keydown", function (event) {
@@ -511,7 +519,7 @@
     });
     combobox(document.getElementById("f-near"), ["commune"], function (result) {
       if (result.center) { setNear(result.center[0], result.center[1], result.label); }
-    });
+    }, true);
     var toggle = root.querySelector("[data-toggle-list]");
     toggle.addEventListener("click", function () {
       var showing = root.classList.toggle("liste-visible");

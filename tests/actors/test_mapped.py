@@ -1,11 +1,8 @@
 """Generic CSV/GeoJSON import through a column-mapping file, with geocoding."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
@@ -17,44 +14,6 @@ from carto.actors.models import Actor, Precision
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(settings.BASE_DIR) / "data" / "mappings" / "exemple-centres-sociaux.toml"
 HEADER = "id,nom,type,adresse,code_postal,ville,code_insee,longitude,latitude,thematiques,publics,courriel,telephone,site,horaires,referent\n"
-
-
-class BanStub(BaseHTTPRequestHandler):
-    """Answers every search with one housenumber in Lens, as the Base Adresse Nationale would."""
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        self.server.queries.append(parse_qs(urlparse(self.path).query))
-        body = {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [2.8301, 50.4321]},
-                    "properties": {"label": "12 Rue de Paris 62300 Lens", "score": 0.93, "type": "housenumber",
-                                   "citycode": "62498", "postcode": "62300", "city": "Lens"},
-                }
-            ],
-        }  # fmt: skip
-        payload = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-@pytest.fixture
-def ban(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BanStub)
-    server.queries = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.CARTO_GEOCODER_URL = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def write_csv(tmp_path, rows: list[str]) -> Path:

@@ -222,3 +222,19 @@ def test_embed_js_renders_the_widget_with_its_preset_from_another_origin(
     assert 0 < transferred < 300 * 1024, transferred
     page.screenshot(path=artifacts / "embed.png")
     assert console.errors == []
+
+
+def test_pres_de_an_address_when_a_geocoder_is_configured(open_page, ban, client):
+    page, console = open_page("/carte/")
+    wait_loaded(page)
+    page.fill("#f-near", "12 rue de Paris Lens")
+    option = page.locator("#f-near-options li", has_text="adresse").first
+    option.wait_for()
+    seq = load_seq(page)
+    option.dispatch_event("mousedown")
+    wait_loaded(page, seq)
+    assert "near=2.830100%2C50.432100" in page.url or "near=2.830100,50.432100" in page.url
+    nearest = api(client, near="2.830100,50.432100", radius_km=10)["features"]
+    assert list_ids(page)[: len(nearest)] == [f["id"] for f in nearest]
+    assert "12 Rue de Paris 62300 Lens" in page.text_content("[data-near-chip]")
+    assert console.errors == []

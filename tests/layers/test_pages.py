@@ -134,3 +134,27 @@ def test_qpv_without_outline_drawn_as_its_communes(client):
     assert "QN06224M" not in {
         f["properties"]["code"] for f in without["features"]
     }  # no outline, not in a bbox
+
+
+def test_geocode_endpoint_uses_the_ban_when_configured(client, ban):
+    data = client.get("/api/v1/geocode/", {"q": "12 rue de Paris Lens"}).json()
+    assert data["available"] is True
+    assert data["results"][0] == {
+        "label": "12 Rue de Paris 62300 Lens",
+        "center": [2.8301, 50.4321],
+        "precision": "address",
+        "citycode": "62498",
+    }
+    assert ban.queries[-1]["q"] == ["12 rue de Paris Lens"]
+    assert config_of(client.get("/carte/").content.decode())["api"]["geocode"] == "/api/v1/geocode/"
+
+
+def test_geocode_endpoint_offline_and_bad_query(client, settings):
+    settings.CARTO_GEOCODER_URL = ""
+    assert client.get("/api/v1/geocode/", {"q": "12 rue de Paris"}).json() == {
+        "q": "12 rue de Paris",
+        "available": False,
+        "results": [],
+    }
+    assert config_of(client.get("/carte/").content.decode())["api"]["geocode"] == ""
+    assert "« q »" in client.get("/api/v1/geocode/", {"q": "a"}).json()["detail"]

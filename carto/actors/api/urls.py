@@ -9,6 +9,7 @@ urlpatterns = [
     path("initiatives/", views.InitiativeListView.as_view(), name="initiative-list"),
     path("initiatives/<int:pk>/", views.InitiativeDetailView.as_view(), name="initiative-detail"),
     path("taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
+    path("geocode/", views.GeocodeView.as_view(), name="geocode"),
     path(
         "export/data-inclusion/structures.json",
         DataInclusionStructuresExport.as_view(),

@@ -5,18 +5,27 @@ import csv
 import io
 import json
 
+from django.conf import settings
 from django.db.models import Count, Func
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from carto.api import CachedGetMixin, geojson_response, paged_feature_collection, parse_query
+from carto.api import (
+    CachedGetMixin,
+    QueryParams,
+    geojson_response,
+    paged_feature_collection,
+    parse_query,
+)
 from carto.territories.api.views import FEATURE_COLLECTION_SCHEMA
 from carto.territories.querysets import zoom_tolerance
 
 from ..functions import ActorFeature, InitiativeFeature, distance_or_null
+from ..geocoding import BanClient, GeocodingError
 from ..models import Actor, ActorKind, Initiative, Public, Theme
 from .params import DirectoryParams, InitiativeParams
 from .serializers import ActorDetailSerializer, InitiativeDetailSerializer
@@ -274,5 +283,47 @@ class TaxonomyView(CachedGetMixin, APIView):
                     Public, unnest_counts(actors, "publics"), unnest_counts(initiatives, "publics")
                 ),
                 "totals": {"actors": actors.count(), "initiatives": initiatives.count()},
+            }
+        )
+
+
+class GeocodeParams(QueryParams):
+    q = serializers.CharField(min_length=3, max_length=200, help_text="Une adresse.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=10, default=5)
+
+
+class GeocodeView(CachedGetMixin, APIView):
+    """Addresses for the map's « Près de » box, from the Base Adresse Nationale when
+    CARTO_GEOCODER_URL is set; offline, no address (the territory search gives communes)."""
+
+    @extend_schema(
+        operation_id="geocode",
+        summary="Recherche d'adresses (Base Adresse Nationale)",
+        parameters=[GeocodeParams],
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["annuaire"],
+    )
+    def get(self, request):
+        params = parse_query(GeocodeParams, request)
+        if not settings.CARTO_GEOCODER_URL:
+            return Response({"q": params["q"], "available": False, "results": []})
+        client = BanClient(settings.CARTO_GEOCODER_URL, settings.CARTO_GEOCODER_TIMEOUT)
+        try:
+            results = client.search(params["q"], limit=params["limit"])
+        except GeocodingError as exc:
+            return Response({"detail": f"Géocodage indisponible : {exc}"}, status=502)
+        return Response(
+            {
+                "q": params["q"],
+                "available": True,
+                "results": [
+                    {
+                        "label": r.label,
+                        "center": [r.lon, r.lat],
+                        "precision": r.precision,
+                        "citycode": r.citycode,
+                    }
+                    for r in results
+                ],
             }
         )
