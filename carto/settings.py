@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "carto.territories",
     "carto.actors",
     "carto.layers",
+    "carto.planning",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,11 @@ CARTO_DATA_MIRROR = os.environ.get("CARTO_DATA_MIRROR", "")
 # Empty: offline, an address is placed at its commune's town hall (precision « commune »).
 CARTO_GEOCODER_URL = os.environ.get("CARTO_GEOCODER_URL", "")
 CARTO_GEOCODER_TIMEOUT = float(os.environ.get("CARTO_GEOCODER_TIMEOUT", "5"))
+
+# Road distances for tours: an OSRM-compatible HTTP service (`<url>/table/v1/driving/…`);
+# empty: great-circle distances at CARTO_TOUR_SPEED_KMH with a detour factor.
+CARTO_ROUTER_URL = os.environ.get("CARTO_ROUTER_URL", "")
+CARTO_ROUTER_TIMEOUT = float(os.environ.get("CARTO_ROUTER_TIMEOUT", "10"))
 
 # Public read API: GET from any origin, no credentials.
 CORS_ALLOW_ALL_ORIGINS = True
