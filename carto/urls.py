@@ -7,6 +7,7 @@ from . import views
 api_v1 = [
     path("", include("carto.territories.api.urls")),
     path("", include("carto.actors.api.urls")),
+    path("", include("carto.planning.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,0 +1,147 @@
+"""Coverage and gaps on the demo data, checked against the directory API and an
+independent computation."""
+
+import csv
+import io
+import json
+import math
+
+import pytest
+
+from carto.actors.models import Actor
+from carto.territories.models import Territory
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, url, status=200, **params):
+    response = client.get(url, params)
+    assert response.status_code == status, response.content[:300]
+    return response
+
+
+def coverage(client, **params) -> dict:
+    return json.loads(get(client, "/api/v1/coverage/", **params).content)
+
+
+def directory_count(client, **params) -> int:
+    return json.loads(get(client, "/api/v1/actors/", page_size=1, **params).content)["count"]
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371008.8 * math.asin(math.sqrt(a))
+
+
+@pytest.mark.parametrize(
+    ("level", "scope", "filters"),
+    [
+        ("bv", "departement:62", {"theme": "numerique"}),
+        ("epci", "departement:09", {}),
+        ("commune", "bv:62498", {"kind": "france-services"}),
+        ("qpv", "departement:09", {}),
+    ],
+)
+def test_counts_equal_the_directory_for_the_same_territory_and_filters(
+    client, level, scope, filters
+):
+    data = coverage(client, level=level, territory=scope, **filters)
+    assert data["features"]
+    for feature in data["features"]:
+        p = feature["properties"]
+        assert p["actors"] == directory_count(
+            client, territory=f"{level}:{p['code']}", **filters
+        ), p["code"]
+
+
+def test_share_within_reach_against_a_haversine_computation(client):
+    data = coverage(client, level="bv", territory="bv:62498", max_km=5)
+    p = data["features"][0]["properties"]
+    actors = [
+        (a.location.x, a.location.y)
+        for a in Actor.objects.published().filter(duplicate_of__isnull=True)
+    ]
+    loaded = reached = 0
+    for commune in Territory.objects.filter(kind="commune", bv_code="62498"):
+        loaded += commune.population or 0
+        nearest = min(
+            haversine_m(commune.anchor.x, commune.anchor.y, lon, lat) for lon, lat in actors
+        )
+        assert abs(nearest - 5000) > 20, "borderline commune: spheroid and sphere could disagree"
+        reached += (commune.population or 0) if nearest <= 5000 else 0
+    assert (p["loaded_population"], p["reached_population"]) == (loaded, reached)
+    assert p["share_within"] == pytest.approx(reached / loaded, abs=1e-4)
+    assert p["actors_per_10k"] == pytest.approx(p["actors"] * 10_000 / p["population"], abs=0.01)
+    smaller = coverage(client, level="bv", territory="bv:62498", max_km=1)["features"][0][
+        "properties"
+    ]
+    assert smaller["reached_population"] < reached
+
+
+def test_qpv_distance_from_the_outline_or_the_commune(client):
+    data = coverage(client, level="qpv", territory="departement:09", max_km=1)
+    by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    pamiers = by_code["QP009003"]  # the France services of Pamiers stands in it
+    assert (
+        pamiers["distance_m"] == 0
+        and pamiers["covered"]
+        and pamiers["actors"] >= 1
+        and pamiers["own_outline"]
+    )
+    foix = by_code["QP009002"]  # the France services of Foix is within 300 m of it
+    inside = Actor.objects.published().filter(duplicate_of__isnull=True, qpv_codes__contains=["QP009002"]).count()
+    assert foix["actors"] == inside
+    assert (foix["distance_m"] == 0) == (inside > 0) and foix["distance_m"] < 300
+    assert foix["covered"] and foix["actors_near"] >= 1
+    listed = by_code["QN00902M"]  # 2024 QPV without outline: measured from its commune
+    assert listed["own_outline"] is False and listed["distance_m"] == 0  # an actor stands in Foix
+    assert data["features"][0]["geometry"] is not None
+
+
+def test_gaps_least_covered_first_with_csv(client):
+    data = json.loads(
+        get(
+            client,
+            "/api/v1/coverage/gaps/",
+            level="bv",
+            territory="departement:62",
+            theme="numerique",
+        ).content
+    )
+    rows = [f["properties"] for f in data["features"]]
+    assert data["count"] == len(rows) > 10 and data["truncated"] is False
+    uncovered = [r for r in rows if r["actors"] == 0]
+    assert rows[: len(uncovered)] == uncovered  # territories with no matching actor first
+    out_of_reach = [r["loaded_population"] - r["reached_population"] for r in uncovered]
+    assert out_of_reach == sorted(out_of_reach, reverse=True)
+    response = get(
+        client,
+        "/api/v1/coverage/gaps/",
+        level="bv",
+        territory="departement:62",
+        theme="numerique",
+        format="csv",
+        limit=5,
+    )
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["code"] for r in table] == [r["code"] for r in rows[:5]]
+    assert {"part_population_a_portee", "acteurs_pour_10000_hab"} <= set(table[0])
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"level": "canton"}, "level"),
+        ({}, "level"),
+        ({"level": "bv", "max_km": "-1"}, "max_km"),
+        ({"level": "bv", "territory": "bv:99999"}, "territory"),
+        ({"level": "bv", "theme": "astrologie"}, "theme"),
+    ],
+)
+def test_bad_parameters(client, params, name):
+    body = json.loads(get(client, "/api/v1/coverage/", status=400, **params).content)
+    assert f"« {name} »" in body["detail"]
