@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("ogc/", include("carto.layers.ogc.urls")),
     path("", include("carto.layers.urls")),
+    path("", include("carto.planning.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("territoire/<str:kind>/<str:code>/", views.territoire, name="territory-sheet"),
+]

@@ -1,0 +1,112 @@
+"""The territory sheet: who does what in a territory, its gaps, and how it compares."""
+
+from django.db.models import Count, Func, Sum
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from carto.actors.models import Actor, ActorKind, Initiative, Theme
+from carto.territories.codes import Kind, is_valid_code, normalize_code
+from carto.territories.models import Territory
+
+from .services import coverage, gaps
+
+SUB_LEVEL = {
+    "region": "departement",
+    "departement": "bv",
+    "bv": "commune",
+    "epci": "commune",
+    "commune": "qpv",
+}
+
+
+def main_departement(territory: Territory) -> str:
+    """The département of a territory, or of most of its population when it straddles several."""
+    if territory.departement_code or len(territory.departement_codes) < 2:
+        return territory.departement_code or (territory.departement_codes or [""])[0]
+    populations = (
+        Territory.objects.filter(kind=Kind.COMMUNE, code__in=territory.commune_codes)
+        .values("departement_code")
+        .annotate(total=Sum("population"))
+        .order_by("-total")
+    )
+    first = populations.first()
+    return first["departement_code"] if first else territory.departement_codes[0]
+
+
+def _per_10k(row) -> float | None:
+    return row.actors_per_10k if row else None
+
+
+def territoire(request, kind: str, code: str):
+    if kind not in Kind.values:
+        raise Http404(f"Type de territoire inconnu « {kind} ».")
+    code = normalize_code(kind, code)
+    territory = (
+        Territory.objects.defer("geom").filter(kind=kind, code=code).first()
+        if is_valid_code(kind, code)
+        else None
+    )
+    if territory is None:
+        raise Http404(f"Aucun territoire {kind}:{code}.")
+    key = f"{kind}:{code}"
+    actors = Actor.objects.published().filter(
+        duplicate_of__isnull=True, territory_codes__contains=[key]
+    )
+    initiatives = Initiative.objects.published().filter(territory_codes__contains=[key])
+    theme_labels = dict(Theme.objects.values_list("slug", "label"))
+    kind_labels = dict(ActorKind.objects.values_list("slug", "label"))
+    by_kind = [
+        (kind_labels.get(k, k), n)
+        for k, n in actors.values_list("kind").annotate(n=Count("id")).order_by("-n")
+    ]
+    by_theme = sorted(
+        (
+            (theme_labels.get(t, t), n)
+            for t, n in actors.annotate(t=Func("themes", function="unnest"))
+            .values_list("t")
+            .annotate(n=Count("id"))
+        ),
+        key=lambda item: -item[1],
+    )
+    # Comparison: actors per 10 000 inhabitants here, in its département and its région.
+    comparison = []
+    if kind != Kind.QPV:
+        own = coverage(kind, {}, (kind, code))
+        comparison.append(
+            (territory.name, _per_10k(next((r for r in own if r.code == code), None)))
+        )
+        for parent_kind, parent_code in (
+            ("departement", main_departement(territory)),
+            ("region", territory.region_code),
+        ):
+            if (
+                parent_code
+                and parent_kind != kind
+                and Territory.objects.filter(kind=parent_kind, code=parent_code).exists()
+            ):
+                rows = coverage(parent_kind, {}, (parent_kind, parent_code))
+                row = next((r for r in rows if r.code == parent_code), None)
+                if row:
+                    comparison.append((row.name, _per_10k(row)))
+    sub_level = SUB_LEVEL.get(kind)
+    sub_gaps = gaps(coverage(sub_level, {}, (kind, code)))[:15] if sub_level else []
+    return render(
+        request,
+        "planning/territoire.html",
+        {
+            "territory": territory,
+            "actors": actors.select_related("kind").order_by("city", "name")[:500],
+            "actor_count": actors.count(),
+            "initiatives": initiatives.order_by("title")[:200],
+            "by_kind": by_kind,
+            "by_theme": by_theme,
+            "comparison": comparison,
+            "sub_level": Kind(sub_level).label if sub_level else "",
+            "sub_gaps": sub_gaps,
+            "map_url": reverse("map") + f"?territory={key}",
+            "outline_url": reverse("territory-detail", kwargs={"kind": kind, "code": code})
+            + "?zoom=11",
+            "actors_url": reverse("actor-list") + f"?territory={key}&page_size=500",
+        },
+    )
