@@ -35,6 +35,8 @@ def map_config(request, embed: bool) -> dict:
             "search": reverse("territory-search"),
             "geocode": reverse("geocode") if settings.CARTO_GEOCODER_URL else "",
             "print": reverse("map-print"),
+            "coverage": reverse("coverage"),
+            "sheet": reverse("territory-sheet", kwargs={"kind": "KIND", "code": "CODE"}),
         },
         "tiles": {"url": settings.CARTO_TILE_URL, "attribution": settings.CARTO_TILE_ATTRIBUTION},
         "center": [50.3, 2.8],

@@ -51,6 +51,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -181,18 +182,20 @@ class SitingResult:
         places = "lieu d’accueil" if n == 1 else "lieux d’accueil"
         text = (
             f"{n} {places} couvre{'nt' if n > 1 else ''} {_fr_int(self.covered_weight)} habitants "
-            f"sur {_fr_int(self.open_weight)} à couvrir ({_fr_percent(self.share)}) "
+            f"sur {_fr_int(self.open_weight)} à couvrir ({_fr_percent(_floor(self.share))}) "
             f"à moins de {_fr_km(self.max_km)}"
         )
         if self.already_covered_weight > 0:
             text += (
                 f", sans recompter {_fr_int(self.already_covered_weight)} habitants déjà couverts"
             )
-        if self.exact:
+        if self.guarantee >= 1:
             text += f" : c’est le meilleur résultat possible avec {self.k} lieux."
         else:
-            floor = math.floor(self.guarantee * 1000) / 1000
-            text += f" : au moins {_fr_percent(floor)} du meilleur résultat possible avec {self.k} lieux."
+            text += (
+                f" : au moins {_fr_percent(_floor(self.guarantee))} du meilleur résultat "
+                f"possible avec {self.k} lieux."
+            )
         if self.stop_reason is StopReason.NOTHING_TO_ADD:
             text += (
                 f" Arrêt après {n} lieux sur {self.k} demandés : aucun autre candidat "
@@ -264,7 +267,7 @@ def exact_site(
             f"{combinations} combinaisons, au-delà de la limite de {max_combinations}.",
         )
     weights = problem.weights
-    reach_sets = [frozenset(r) for r in problem.reach]
+    reach_sets = [frozenset(near.targets) for near in problem.reach]
     by_id = sorted(range(n), key=problem.candidate_ids.__getitem__)
     tolerance = TIE_TOLERANCE * math.fsum(weights)
     best, best_value, best_count = by_id[:k], -1.0, -1
@@ -299,7 +302,7 @@ class _Problem:
     already_covered_weight: float
     weights: list[float]  # per open target
     candidate_ids: list[str]
-    reach: list[dict[int, float]]  # per candidate: open target index -> distance_m
+    reach: list[_Near]  # per candidate
 
     @classmethod
     def build(cls, targets, candidates, k, max_km, already_covered) -> _Problem:
@@ -315,16 +318,17 @@ class _Problem:
             already_covered_weight=math.fsum(float(t.weight) for t in targets if t.id in skipped),
             weights=[float(t.weight) for t in open_targets],
             candidate_ids=[c.id for c in candidates],
-            reach=reach_within(open_targets, candidates, max_km * 1000),
+            reach=_reach_within(open_targets, candidates, max_km * 1000),
         )
 
     def result(self, steps, bound: float, reason: StopReason, *, exact: bool) -> SitingResult:
         """Turn greedy steps (candidate index, newly covered target indices, gain) into a result."""
         hosts, covered = [], set()
         for c, newly, gain in steps:
+            distance = dict(self.reach[c].items())
             items = [
                 CoveredTarget(
-                    self.targets[t].id, self.targets[t].label, self.weights[t], self.reach[c][t]
+                    self.targets[t].id, self.targets[t].label, self.weights[t], distance[t]
                 )
                 for t in newly
             ]
@@ -332,7 +336,7 @@ class _Problem:
             hosts.append(Host(self.candidates[c], gain, tuple(items)))
             covered.update(newly)
         covered_weight = math.fsum(gain for _, _, gain in steps)
-        reached = set().union(*self.reach)
+        reached = set().union(*(near.targets for near in self.reach))
         coverable = math.fsum(self.weights[t] for t in reached)
         uncovered = [t for i, t in enumerate(self.targets) if i not in covered]
         uncovered.sort(key=lambda t: (-t.weight, t.id))
@@ -417,10 +421,28 @@ def _real(value) -> float | None:
 # Who reaches whom
 
 
-def reach_within(
+@dataclass(frozen=True, slots=True)
+class _Near:
+    """The open targets one candidate reaches, and the distance in metres to each one's nearest point.
+
+    Two flat arrays (about 16 bytes a pair, against about 100 for a dict), as
+    the pairs number in the millions when `max_km` is large."""
+
+    targets: array  # 'q': indices of open targets
+    distances: array  # 'd': metres
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def items(self):
+        """(target index, distance_m) pairs."""
+        return zip(self.targets, self.distances, strict=True)
+
+
+def _reach_within(
     targets: Sequence[Target], candidates: Sequence[Candidate], max_m: float
-) -> list[dict[int, float]]:
-    """For each candidate, {index of a target within `max_m` metres: distance to its nearest point}."""
+) -> list[_Near]:
+    """For each candidate, the targets with a point within `max_m` metres."""
     lons, lats, owners = [], [], []
     for index, target in enumerate(targets):
         for lon, lat in target.all_points():
@@ -451,12 +473,8 @@ class _SortedPoints:
         """numpy copies (lat, lon, cos lat, owner), made once."""
         if self._arrays is None:
             lat = np.asarray(self.lat, dtype=float)
-            self._arrays = (
-                lat,
-                np.asarray(self.lon, dtype=float),
-                np.cos(lat),
-                np.asarray(self.owner),
-            )
+            owner = np.asarray(self.owner, dtype=np.int64)
+            self._arrays = (lat, np.asarray(self.lon, dtype=float), np.cos(lat), owner)
         return self._arrays
 
 
@@ -471,10 +489,10 @@ def _window(lat: float, max_m: float) -> tuple[float, float, float]:
     return low, high, math.asin(math.sin(radius) / math.cos(lat)) + _BOX_MARGIN
 
 
-def _near_python(points: _SortedPoints, lat: float, lon: float, max_m: float) -> dict[int, float]:
+def _near_python(points: _SortedPoints, lat: float, lon: float, max_m: float) -> _Near:
     """Targets within `max_m` of (lat, lon), pure Python."""
     low, high, half_width = _window(lat, max_m)
-    cos_lat, near = math.cos(lat), {}
+    cos_lat, nearest = math.cos(lat), {}
     for i in range(bisect_left(points.lat, low), bisect_right(points.lat, high)):
         delta_lon = abs((points.lon[i] - lon + math.pi) % (2 * math.pi) - math.pi)
         if delta_lon > half_width:
@@ -485,12 +503,12 @@ def _near_python(points: _SortedPoints, lat: float, lon: float, max_m: float) ->
         )
         distance = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
         owner = points.owner[i]
-        if distance <= max_m and distance < near.get(owner, math.inf):
-            near[owner] = distance
-    return near
+        if distance <= max_m and distance < nearest.get(owner, math.inf):
+            nearest[owner] = distance
+    return _Near(array("q", nearest.keys()), array("d", nearest.values()))
 
 
-def _near_numpy(points: _SortedPoints, lat: float, lon: float, max_m: float) -> dict[int, float]:
+def _near_numpy(points: _SortedPoints, lat: float, lon: float, max_m: float) -> _Near:
     """Targets within `max_m` of (lat, lon), the same filter vectorised."""
     lats, lons, cos_lats, owners = points.arrays()
     low, high, half_width = _window(lat, max_m)
@@ -502,34 +520,34 @@ def _near_numpy(points: _SortedPoints, lat: float, lon: float, max_m: float) -> 
         + math.cos(lat) * cos_lats[band][box] * np.sin(delta_lon[box] / 2) ** 2
     )
     distances = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    keep = distances <= max_m
-    near = {}
-    for owner, distance in zip(
-        owners[band][box][keep].tolist(), distances[keep].tolist(), strict=True
-    ):
-        if distance < near.get(owner, math.inf):
-            near[owner] = distance
-    return near
+    keep = np.flatnonzero(distances <= max_m)
+    owners, distances = owners[band][box][keep], distances[keep]
+    # A target with several points: keep its nearest one (sort by target, then distance).
+    order = np.lexsort((distances, owners))
+    owners, distances = owners[order], distances[order]
+    first = np.ones(len(owners), dtype=bool)
+    first[1:] = owners[1:] != owners[:-1]
+    return _Near(array("q", owners[first].tolist()), array("d", distances[first].tolist()))
 
 
 # The greedy
 
 
 def _greedy(
-    weights: Sequence[float], reach: Sequence[dict[int, float]], ids: Sequence[str], k: int
+    weights: Sequence[float], reach: Sequence[_Near], ids: Sequence[str], k: int
 ) -> tuple[list[tuple[int, list[int], float]], float, StopReason]:
     """Greedy max coverage with incremental gains.
 
     Returns the steps (candidate index, newly covered target indices, gain),
     the smallest data-dependent bound on the optimum met on the way, and why
     it stopped."""
-    reached_by = [[] for _ in weights]
+    reached_by = [array("q") for _ in weights]
     for c, near in enumerate(reach):
-        for t in near:
+        for t in near.targets:
             reached_by[t].append(c)
-    gain = [math.fsum(weights[t] for t in near) for near in reach]
+    gain = [math.fsum(weights[t] for t in near.targets) for near in reach]
     count = [len(near) for near in reach]  # uncovered targets reached
-    positive = [sum(1 for t in near if weights[t] > 0) for near in reach]  # ... weighing > 0
+    positive = [sum(1 for t in near.targets if weights[t] > 0) for near in reach]  # ... weighing > 0
     covered = [False] * len(weights)
     tolerance = TIE_TOLERANCE * math.fsum(weights)
     steps, covered_weight = [], 0.0
@@ -539,7 +557,7 @@ def _greedy(
         best = _best_candidate(gain, count, positive, reach, covered, ids, tolerance)
         if best is None:
             return steps, covered_weight, StopReason.NOTHING_TO_ADD
-        newly = [t for t in reach[best] if not covered[t]]
+        newly = [t for t in reach[best].targets if not covered[t]]
         for t in newly:
             covered[t] = True
             for c in reached_by[t]:
@@ -582,6 +600,11 @@ def _sum_of_largest(values: Sequence[float], k: int) -> float:
 
 
 # French formatting for the summary
+
+
+def _floor(share: float) -> float:
+    """Rounded down to 0.1 %, so that « at least » stays true."""
+    return math.floor(share * 1000) / 1000
 
 
 def _fr_int(value: float) -> str:

@@ -72,6 +72,8 @@
     var result = {q: params.get("q") || "", territory: params.get("territory") || "", territoryLabel: params.get("tl") || "",
                   near: params.get("near") || "", nearLabel: params.get("nl") || "", radius: params.get("radius_km") || "",
                   actor: params.get("actor") || "", overlays: (params.get("overlays") || "").split(",").filter(Boolean),
+                  mode: params.get("mode") === "couverture" ? "couverture" : "annuaire",
+                  level: params.get("level") || "bv", metric: params.get("metric") || "share_within",
                   view: null};
     LIST_KEYS.forEach(function (key) { result[key] = params.getAll(key); });
     var view = (params.get("map") || "").split(",").map(Number);
@@ -89,6 +91,7 @@
       if (state.territoryLabel && state.territory) { params.set("tl", state.territoryLabel); }
       if (state.nearLabel && state.near) { params.set("nl", state.nearLabel); }
       if (state.overlays.length) { params.set("overlays", state.overlays.join(",")); }
+      if (state.mode === "couverture") { params.set("mode", "couverture"); params.set("level", state.level); params.set("metric", state.metric); }
       if (state.actor) { params.set("actor", state.actor); }
       if (map) {
         var c = map.getCenter();
@@ -123,6 +126,13 @@
     });
     form.querySelectorAll('input[name="overlay"]').forEach(function (box) { box.checked = state.overlays.indexOf(box.value) !== -1; });
     form.elements.radius_km.value = state.radius;
+    if (form.elements.mode) {
+      form.querySelectorAll('input[name="mode"]').forEach(function (radio) { radio.checked = radio.value === state.mode; });
+      form.elements.level.value = state.level;
+      form.elements.metric.value = state.metric;
+      root.querySelector("[data-coverage-options]").hidden = state.mode !== "couverture";
+      root.classList.toggle("mode-couverture", state.mode === "couverture");
+    }
     if (state[LIST_KEYS[0]].length + state.theme.length + state.public.length) { root.querySelector("[data-facets]").open = true; }
     chip("[data-territory-chip]", state.territory ? (state.territoryLabel || state.territory) : "", function () {
       state.territory = ""; state.territoryLabel = ""; changed(true);
@@ -156,6 +166,84 @@
     writeState(push);
     syncForm();
     loadActors();
+    loadCoverage();
+  }
+
+  // -- coverage mode (choropleth) ---------------------------------------------------
+  var COLOURS = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#2166ac"];  // poor -> good (colour-blind safe)
+  var coverageLayer = null, legend = null;
+
+  function quantileBreaks(values, classes) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var breaks = [];
+    for (var i = 1; i < classes; i++) { breaks.push(sorted[Math.floor(i * sorted.length / classes)]); }
+    return breaks.filter(function (value, index, all) { return all.indexOf(value) === index; });
+  }
+
+  function classOf(value, breaks) {
+    var index = 0;
+    while (index < breaks.length && value >= breaks[index]) { index += 1; }
+    return index;
+  }
+
+  function metricOf(properties) {
+    if (state.level === "qpv") { return properties.distance_m == null ? null : -properties.distance_m; }
+    return properties[state.metric];
+  }
+
+  function loadCoverage() {
+    if (coverageLayer) { map.removeLayer(coverageLayer); coverageLayer = null; }
+    if (legend) { map.removeControl(legend); legend = null; }
+    if (state.mode !== "couverture" || !config.api.coverage) { return; }
+    var query = filterQuery(false);
+    query.delete("near"); query.delete("radius_km");
+    query.set("level", state.level);
+    query.set("zoom", String(Math.min(map.getZoom(), 10)));
+    root.setAttribute("data-coverage", "loading");
+    getJSON(config.api.coverage + "?" + query.toString()).then(function (data) {
+      var values = data.features.map(function (f) { return metricOf(f.properties); }).filter(function (v) { return v != null; });
+      var breaks = quantileBreaks(values, COLOURS.length);
+      var palette = COLOURS.slice(COLOURS.length - breaks.length - 1);
+      coverageLayer = L.geoJSON(data, {
+        style: function (feature) {
+          var value = metricOf(feature.properties);
+          return {color: "#333", weight: 0.6, fillOpacity: 0.7, fillColor: value == null ? "#bbb" : palette[classOf(value, breaks)]};
+        },
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties;
+          var text = p.name + " : " + p.actors + " acteur" + (p.actors > 1 ? "s" : "");
+          if (p.share_within != null) { text += ", " + Math.round(p.share_within * 100) + " % de la population à moins de " + data.max_km + " km"; }
+          if (p.distance_m != null) { text += ", acteur le plus proche à " + formatDistance(p.distance_m).replace("à ", ""); }
+          layer.bindTooltip(text, {sticky: true});
+          layer.on("click", function () {
+            window.location.href = config.api.sheet.replace("KIND", p.kind).replace("CODE", encodeURIComponent(p.code));
+          });
+        }
+      }).addTo(map);
+      legend = L.control({position: "bottomright"});
+      legend.onAdd = function () {
+        var box = el("div", {className: "legende", role: "note"});
+        var title = state.level === "qpv" ? "Distance au plus proche acteur" :
+          form.elements.metric.options[form.elements.metric.selectedIndex].text;
+        box.appendChild(el("h2", {text: title}));
+        var bounds = [null].concat(breaks);
+        palette.forEach(function (colour, index) {
+          var low = bounds[index], high = bounds[index + 1];
+          var describe = function (v) { return state.level === "qpv" ? formatDistance(-v).replace("à ", "") : state.metric === "share_within" ? Math.round(v * 100) + " %" : String(v); };
+          var label = low == null ? "moins de " + describe(high) : high == null ? describe(low) + " et plus" : describe(low) + " – " + describe(high);
+          if (state.level === "qpv") { label = low == null ? "plus de " + describe(high) : high == null ? "moins de " + describe(low) : describe(high) + " – " + describe(low); }
+          var swatch = el("i"); swatch.style.background = colour;
+          box.appendChild(el("div", {}, [swatch, document.createTextNode(label)]));
+        });
+        box.appendChild(el("div", {text: data.numberReturned + " territoires · cliquez pour la fiche"}));
+        return box;
+      };
+      legend.addTo(map);
+      root.setAttribute("data-coverage", String(data.features.length));
+    }).catch(function (error) {
+      countEl.textContent = "Couverture indisponible : " + error.message;
+      root.setAttribute("data-coverage", "error");
+    });
   }
 
   // -- autocomplete (ARIA combobox) -----------------------------------------------
@@ -501,6 +589,15 @@
         refreshOverlays();
         return;
       }
+      if (target.name === "mode" || target.name === "level" || target.name === "metric") {
+        state.mode = form.querySelector('input[name="mode"]:checked').value;
+        state.level = form.elements.level.value;
+        state.metric = form.elements.metric.value;
+        writeState(true);
+        syncForm();
+        loadCoverage();
+        return;
+      }
       if (target.id === "f-territory" || target.id === "f-near" || target.name === "q") { return; }
       readForm();
       changed(true);
@@ -534,9 +631,11 @@
       if (!state.actor) { detailEl.hidden = true; }
       refreshOverlays();
       loadActors();
+      loadCoverage();
     });
     refreshOverlays();
     loadActors();
+    loadCoverage();
   }
 
   if (window.L && L.markerClusterGroup) { start(); } else { window.addEventListener("load", start); }

@@ -1,6 +1,7 @@
 """The map, the widget and the embed snippet in a real browser (Debian's Chromium)."""
 
 import json
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -237,4 +238,26 @@ def test_pres_de_an_address_when_a_geocoder_is_configured(open_page, ban, client
     nearest = api(client, near="2.830100,50.432100", radius_km=10)["features"]
     assert list_ids(page)[: len(nearest)] == [f["id"] for f in nearest]
     assert "12 Rue de Paris 62300 Lens" in page.text_content("[data-near-chip]")
+    assert console.errors == []
+
+
+def test_coverage_mode_draws_the_choropleth_and_opens_a_territory_sheet(
+    open_page, client, artifacts
+):
+    page, console = open_page("/carte/?mode=couverture&level=bv&theme=numerique&map=50.4,2.7,8")
+    page.wait_for_function(
+        "!['loading', undefined].includes(document.querySelector('[data-carte]').dataset.coverage)"
+    )
+    expected = json.loads(
+        client.get("/api/v1/coverage/", {"level": "bv", "theme": "numerique"}).content
+    )
+    assert (
+        int(page.get_attribute("[data-carte]", "data-coverage")) == len(expected["features"]) == 169
+    )
+    legend = page.text_content(".legende")
+    assert "Part de la population à moins de 5 km" in legend and "%" in legend
+    page.screenshot(path=artifacts / "couverture.png")
+    page.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(40).click(force=True)
+    page.wait_for_url(re.compile(r".*/territoire/bv/[0-9AB]{5}/$"))
+    assert "Qui fait quoi" in page.text_content("main")
     assert console.errors == []

@@ -93,7 +93,11 @@ def test_qpv_distance_from_the_outline_or_the_commune(client):
         and pamiers["own_outline"]
     )
     foix = by_code["QP009002"]  # the France services of Foix is within 300 m of it
-    inside = Actor.objects.published().filter(duplicate_of__isnull=True, qpv_codes__contains=["QP009002"]).count()
+    inside = (
+        Actor.objects.published()
+        .filter(duplicate_of__isnull=True, qpv_codes__contains=["QP009002"])
+        .count()
+    )
     assert foix["actors"] == inside
     assert (foix["distance_m"] == 0) == (inside > 0) and foix["distance_m"] < 300
     assert foix["covered"] and foix["actors_near"] >= 1
