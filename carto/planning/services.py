@@ -231,3 +231,82 @@ def gaps(rows: list[CoverageRow]) -> list[CoverageRow]:
             r.code,
         ),
     )
+
+
+def siting_targets(level: str, filters: dict, scope, max_km: float):
+    """Targets of the siting: what the existing matching offer leaves out of reach.
+
+    Communes weigh their population when no matching actor is within `max_km` of
+    their town hall; a bassin de vie (or EPCI) weighs its population out of reach and
+    is represented by the town halls of its communes; a QPV without a matching actor
+    within `max_km` weighs 1 (QPV populations are not in the open data loaded here),
+    placed at its representative point (outline, else its commune's town hall)."""
+    from .siting import Target
+
+    rows = coverage(level, filters, scope, max_km)
+    anchors = dict(
+        (t.code, t.anchor)
+        for t in _scope_units(level, [r.code for r in rows]).only("code", "anchor")
+    )
+    targets = []
+    if level == Kind.QPV:
+        for row in rows:
+            anchor = anchors.get(row.code)
+            if not row.covered and anchor is not None:
+                targets.append(
+                    Target(
+                        id=f"qpv:{row.code}", label=row.name, lon=anchor.x, lat=anchor.y, weight=1
+                    )
+                )
+        return targets
+    communes = {}
+    if level != Kind.COMMUNE:
+        field = PARENT_FIELD[level]
+        for commune in _communes_of(level, [r.code for r in rows]).only("code", "anchor", field):
+            if commune.anchor is not None:
+                communes.setdefault(getattr(commune, field), []).append(
+                    (commune.anchor.x, commune.anchor.y)
+                )
+    for row in rows:
+        out_of_reach = (row.loaded_population or 0) - (row.reached_population or 0)
+        anchor = anchors.get(row.code)
+        if out_of_reach <= 0 or anchor is None:
+            continue
+        targets.append(
+            Target(
+                id=f"{level}:{row.code}",
+                label=row.name,
+                lon=anchor.x,
+                lat=anchor.y,
+                weight=out_of_reach,
+                points=tuple(communes.get(row.code, ())),
+            )
+        )
+    return targets
+
+
+def _scope_units(level: str, codes: list[str]):
+    from carto.territories.models import Territory
+
+    return Territory.objects.filter(kind=level, code__in=codes)
+
+
+def _communes_of(level: str, codes: list[str]):
+    from carto.territories.models import Territory
+
+    return Territory.objects.filter(kind=Kind.COMMUNE, **{f"{PARENT_FIELD[level]}__in": codes})
+
+
+def siting_candidates(kinds: list[str], scope):
+    """Candidate hosts: published actors of these kinds (all kinds when empty) in the scope."""
+    from .siting import Candidate
+
+    actors = Actor.objects.published().filter(duplicate_of__isnull=True)
+    if kinds:
+        actors = actors.filter(kind__in=kinds)
+    if scope:
+        actors = actors.in_territory(*scope)
+    return [
+        Candidate(id=str(a.id), label=a.name, lon=a.location.x, lat=a.location.y)
+        for a in actors.only("id", "name", "location")
+    ]

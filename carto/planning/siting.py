@@ -51,6 +51,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import numbers
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
@@ -64,11 +65,12 @@ except ImportError:  # pragma: no cover - numpy is a dependency of shapely 2
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 GREEDY_RATIO = 1 - 1 / math.e  # the worst-case share of the optimum the greedy guarantees
-EXACT_MAX_COMBINATIONS = 20_000  # exact_site() refuses above this many C(n, k) combinations
+# exact_site() refuses above this many C(n, k) combinations: about 1 s at worst measured
+# (3 777 communes as targets, 40 km), 0.1 s at 10 km.
+EXACT_MAX_COMBINATIONS = 10_000
 TIE_TOLERANCE = 1e-9  # gains closer than this share of the total weight are a tie
-_BOX_MARGIN = (
-    1e-9  # radians (~6 mm) added to the prefilter box, so that rounding never loses a point
-)
+# Radians (about 6 mm) added to the prefilter box, so that rounding never loses a point.
+_BOX_MARGIN = 1e-9
 
 
 class SitingError(ValueError):
@@ -121,7 +123,8 @@ class CoveredTarget:
 
 @dataclass(frozen=True, slots=True)
 class Host:
-    """A chosen candidate, the targets it newly covers (nearest first) and their weight."""
+    """A chosen candidate, the targets it newly covers (nearest first) and their weight (`gain`,
+    the marginal weight it adds)."""
 
     candidate: Candidate
     gain: float
@@ -198,8 +201,8 @@ class SitingResult:
             )
         if self.stop_reason is StopReason.NOTHING_TO_ADD:
             text += (
-                f" Arrêt après {n} lieux sur {self.k} demandés : aucun autre candidat "
-                f"n’ajoute de population à moins de {_fr_km(self.max_km)}."
+                f" Arrêt après {n} {'lieu' if n == 1 else 'lieux'} sur {self.k} demandés : "
+                f"aucun autre candidat n’ajoute de population à moins de {_fr_km(self.max_km)}."
             )
         return text
 
@@ -408,13 +411,10 @@ def _validate(targets, candidates, k, max_km, already_covered):
 
 
 def _real(value) -> float | None:
-    """`value` as a finite float, or None (booleans and non-numbers included)."""
-    if isinstance(value, bool):
+    """`value` as a finite float, or None (booleans, strings and other non-numbers included)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
+    number = float(value)
     return number if math.isfinite(number) else None
 
 
@@ -547,7 +547,7 @@ def _greedy(
             reached_by[t].append(c)
     gain = [math.fsum(weights[t] for t in near.targets) for near in reach]
     count = [len(near) for near in reach]  # uncovered targets reached
-    positive = [sum(1 for t in near.targets if weights[t] > 0) for near in reach]  # ... weighing > 0
+    positive = [sum(1 for t in near.targets if weights[t] > 0) for near in reach]  # ... and > 0
     covered = [False] * len(weights)
     tolerance = TIE_TOLERANCE * math.fsum(weights)
     steps, covered_weight = [], 0.0
