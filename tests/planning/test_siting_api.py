@@ -86,10 +86,19 @@ def test_exact_on_a_small_case_is_at_least_the_greedy(client):
             {
                 "level": "commune",
                 "territory": "bv:62498",
-                "candidate_kinds": ["centre-social"],
+                "candidate_kinds": ["mediation-numerique"],
                 "k": 50,
             },
             "k",
+        ),
+        (
+            {
+                "level": "commune",
+                "territory": "bv:62498",
+                "candidate_kinds": ["centre-social"],
+                "k": 1,
+            },
+            "candidate_kinds",
         ),
         ({"level": "canton", "k": 2}, "level"),
         ({"level": "commune", "k": 0}, "k"),
