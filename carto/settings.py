@@ -165,7 +165,7 @@ CARTO_GEOCODER_URL = os.environ.get("CARTO_GEOCODER_URL", "")
 CARTO_GEOCODER_TIMEOUT = float(os.environ.get("CARTO_GEOCODER_TIMEOUT", "5"))
 
 # Road distances for tours: an OSRM-compatible HTTP service (`<url>/table/v1/driving/…`);
-# empty: great-circle distances at CARTO_TOUR_SPEED_KMH with a detour factor.
+# empty: great-circle distances, at the request's speed, with a detour factor.
 CARTO_ROUTER_URL = os.environ.get("CARTO_ROUTER_URL", "")
 CARTO_ROUTER_TIMEOUT = float(os.environ.get("CARTO_ROUTER_TIMEOUT", "10"))
 

@@ -88,7 +88,9 @@ def _parse_date(value: str, column: str, where: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise HolidayDataError(f"{where} : {column} « {value} » n'est pas une date valide") from None
+        raise HolidayDataError(
+            f"{where} : {column} « {value} » n'est pas une date valide"
+        ) from None
 
 
 def read_periods(path: Path) -> tuple[HolidayPeriod, ...]:
