@@ -1,5 +1,6 @@
 """The territory sheet: who does what in a territory, its gaps, and how it compares."""
 
+from django.conf import settings
 from django.db.models import Count, Func, Sum
 from django.http import Http404
 from django.shortcuts import render
@@ -109,4 +110,27 @@ def territoire(request, kind: str, code: str):
             + "?zoom=11",
             "actors_url": reverse("actor-list") + f"?territory={key}&page_size=500",
         },
+    )
+
+
+def planifier(request):
+    """The planner: gaps of a territory, suggested host places, a dated itinerant tour."""
+    config = {
+        "api": {
+            "gaps": reverse("coverage-gaps"),
+            "siting": reverse("planning-siting"),
+            "tours": reverse("planning-tours"),
+            "search": reverse("territory-search"),
+            "territory": reverse("territory-detail", kwargs={"kind": "KIND", "code": "CODE"}),
+            "sheet": reverse("territory-sheet", kwargs={"kind": "KIND", "code": "CODE"}),
+        },
+        "tiles": {"url": settings.CARTO_TILE_URL, "attribution": settings.CARTO_TILE_ATTRIBUTION},
+        "preset": {
+            key: request.GET.get(key, "") for key in ("territory", "level", "theme", "label")
+        },
+    }
+    return render(
+        request,
+        "planning/planifier.html",
+        {"config": config, "kinds": ActorKind.objects.all(), "themes": Theme.objects.all()},
     )

@@ -4,6 +4,7 @@ import json
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -260,4 +261,37 @@ def test_coverage_mode_draws_the_choropleth_and_opens_a_territory_sheet(
     page.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(40).click(force=True)
     page.wait_for_url(re.compile(r".*/territoire/bv/[0-9AB]{5}/$"))
     assert "Qui fait quoi" in page.text_content("main")
+    assert console.errors == []
+
+
+def test_planner_gaps_hosts_tour_and_calendar(open_page, artifacts):
+    from icalendar import Calendar
+
+    page, console = open_page(
+        "/planifier/?territory=departement:62&level=commune&theme=numerique&label=Pas-de-Calais"
+    )
+    page.click("[data-gaps-form] button[type=submit]")
+    page.wait_for_selector("[data-planner][data-gaps-loaded]", state="attached")
+    assert page.locator("[data-gaps] li").count() == 15
+    page.click("[data-siting-form] button[type=submit]")
+    page.wait_for_selector("[data-planner][data-hosts-loaded]", state="attached")
+    assert page.get_attribute("[data-planner]", "data-hosts-loaded") == "3"
+    assert "meilleur résultat possible" in page.text_content(
+        "[data-siting-status]"
+    ) or "au moins" in page.text_content("[data-siting-status]")
+    page.fill("#p-from", "2026-12-01")
+    page.fill("#p-to", "2026-12-20")
+    page.click("[data-tour-form] button[type=submit]")
+    page.wait_for_selector("[data-planner][data-tour-loaded]", state="attached")
+    assert page.get_attribute("[data-planner]", "data-tour-loaded") == "3"
+    assert "ordre optimal (calcul exact)" in page.text_content("[data-tour-status]")
+    with page.expect_download() as download:
+        page.click("[data-export=ics]")
+    events = [
+        c
+        for c in Calendar.from_ical(Path(download.value.path()).read_bytes()).walk()
+        if c.name == "VEVENT"
+    ]
+    assert len(events) == 3
+    page.screenshot(path=artifacts / "planifier.png", full_page=True)
     assert console.errors == []

@@ -31,3 +31,11 @@ def test_qpv_and_unknown(client):
     assert client.get("/territoire/qpv/QN06224M/").status_code == 200
     assert client.get("/territoire/bv/99999/").status_code == 404
     assert client.get("/territoire/canton/1/").status_code == 404
+
+
+def test_planner_page(client):
+    html = client.get("/planifier/?territory=departement:62&level=bv").content.decode()
+    assert "Planifier une coalition" in html
+    assert (
+        '"siting": "/api/v1/planning/siting/"' in html and '"territory": "departement:62"' in html
+    )
