@@ -7,3 +7,8 @@ class PlanningConfig(AppConfig):
     name = "carto.planning"
     label = "planning"
     verbose_name = "Planification"
+
+    def ready(self):
+        from .signals import connect
+
+        connect()

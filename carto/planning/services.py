@@ -9,6 +9,7 @@ over actors. Population is placed at each commune's town hall.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db import connection
@@ -97,30 +98,19 @@ def units_sql(level: str, scope: tuple[str, str] | None) -> tuple[str, list]:
     )
 
 
-def _run(
-    query: str,
-    units: tuple[str, list],
-    matching: tuple[str, list],
-    initiatives: tuple[str, list],
-    max_m: float,
-):
-    """Fill the placeholders in order and run; params follow the placeholders' order."""
-    pieces = {"units": units, "matching": matching, "matching_initiatives": initiatives}
-    order = []
-    text = query
-    # Replace placeholders one occurrence at a time, remembering their order for the params.
-    import re
+def _run(query: str, pieces: dict[str, tuple[str, list]], named: dict) -> list[dict]:
+    """Fill the `{placeholders}` of a query with SQL pieces (text, positional params) and
+    run it; positional params become named ones in the order they appear."""
+    order: list[str] = []
 
     def substitute(match):
-        name = match.group(1)
-        order.append(name)
-        return pieces[name][0]
+        order.append(match.group(1))
+        return pieces[match.group(1)][0]
 
-    text = re.sub(r"\{(units|matching_initiatives|matching)\}", substitute, text)
-    # The named %(max_m)s stays: turn every positional %s into a named one, in order.
-    params: dict = {"max_m": max_m}
-    counter = iter(range(10_000))
+    text = re.sub(r"\{(\w+)\}", substitute, query)
+    params = dict(named)
     positional = [value for name in order for value in pieces[name][1]]
+    counter = iter(range(len(positional)))
 
     def name_param(_match):
         index = next(counter)
@@ -132,6 +122,13 @@ def _run(
         cursor.execute(text, params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def refresh_actor_territory(**_kwargs) -> None:
+    """Refresh the materialized view the coverage counts read (after imports and writes)."""
+    concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
+    with connection.cursor() as cursor:
+        cursor.execute(f"REFRESH MATERIALIZED VIEW{concurrently} planning_actor_territory")
 
 
 def coverage(
@@ -158,9 +155,24 @@ def coverage(
     queries = load_queries("coverage.sql")
     names = {code: (name, population) for code, name, population in _territory_names(level, units)}
     max_m = max_km * 1000
+    # Counts: a GROUP BY on the materialized view for kinds, themes and publics; the
+    # free-text filter needs the actors themselves.
+    counts = queries["counts_live"] if filters.get("q") else queries["counts_from_view"]
+    pieces = {
+        "units": units,
+        "matching": _sql(actors),
+        "matching_initiatives": _sql(initiatives),
+        "actor_counts": (counts, []),
+    }
+    named = {
+        "max_m": max_m,
+        "kinds": filters.get("kind") or None,
+        "themes": filters.get("theme") or None,
+        "publics": filters.get("public") or None,
+    }
     rows = []
     if level == Kind.QPV:
-        for row in _run(queries["qpv"], units, _sql(actors), _sql(initiatives), max_m):
+        for row in _run(queries["qpv"], pieces, named):
             name, population = names[row["code"]]
             distance = row["distance_m"]
             rows.append(
@@ -179,7 +191,7 @@ def coverage(
                 )
             )
         return rows
-    for row in _run(queries["groupings"], units, _sql(actors), _sql(initiatives), max_m):
+    for row in _run(queries["groupings"], pieces, named):
         name, population = names[row["code"]]
         loaded = int(row["loaded_population"] or 0)
         reached = int(row["reached_population"] or 0)

@@ -44,6 +44,7 @@ def haversine_m(lon1, lat1, lon2, lat2) -> float:
         ("epci", "departement:09", {}),
         ("commune", "bv:62498", {"kind": "france-services"}),
         ("qpv", "departement:09", {}),
+        ("bv", "departement:62", {"q": "france services", "theme": "numerique"}),  # the live path
     ],
 )
 def test_counts_equal_the_directory_for_the_same_territory_and_filters(
@@ -149,3 +150,16 @@ def test_gaps_least_covered_first_with_csv(client):
 def test_bad_parameters(client, params, name):
     body = json.loads(get(client, "/api/v1/coverage/", status=400, **params).content)
     assert f"« {name} »" in body["detail"]
+
+
+def test_the_materialized_view_follows_imports_and_writes(client):
+    from carto.actors.importers import FranceServicesImporter
+
+    before = coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"]
+    bus = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+    bus.status = "archived"
+    bus.save()  # an edit (admin, form) refreshes the view
+    after = coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"]
+    assert after == before - 1
+    FranceServicesImporter(departements=["62"]).run()  # an import writes it back, and refreshes the view
+    assert coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"] == before

@@ -31,6 +31,7 @@ from carto.territories.models import Territory
 
 from ..models import Actor, ActorKind, Precision, Public, Status, Theme
 from ..services import attach_actors
+from ..signals import directory_changed
 from ..sql import load_queries
 
 
@@ -271,6 +272,8 @@ class ActorImporter:
             self.write(records, summary)
             if dry_run:
                 transaction.set_rollback(True)
+        if not dry_run:
+            directory_changed.send(sender=type(self), summary=summary)
         summary.seconds = time.monotonic() - started
         return summary
 

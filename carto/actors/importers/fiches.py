@@ -28,6 +28,7 @@ from ..fabrique import parse_fabrique
 from ..fiches import ParseError, parse_fiches
 from ..models import Actor, Initiative, Precision, Status
 from ..services import attach_actors, attach_initiatives
+from ..signals import directory_changed
 from ..taxonomy import kind_for, publics_for, themes_for
 from .base import ActorImportSummary, ImportAborted
 
@@ -225,6 +226,8 @@ class SheetImporter:
             attach_initiatives(initiative_ids)
             if dry_run:
                 transaction.set_rollback(True)
+        if not dry_run:
+            directory_changed.send(sender=type(self), summary=summary)
         summary.seconds = time.monotonic() - started
         return summary
 
