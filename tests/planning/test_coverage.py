@@ -155,11 +155,22 @@ def test_bad_parameters(client, params, name):
 def test_the_materialized_view_follows_imports_and_writes(client):
     from carto.actors.importers import FranceServicesImporter
 
-    before = coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"]
+    before = coverage(client, level="commune", territory="commune:62498")["features"][0][
+        "properties"
+    ]["actors"]
     bus = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
     bus.status = "archived"
     bus.save()  # an edit (admin, form) refreshes the view
-    after = coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"]
+    after = coverage(client, level="commune", territory="commune:62498")["features"][0][
+        "properties"
+    ]["actors"]
     assert after == before - 1
-    FranceServicesImporter(departements=["62"]).run()  # an import writes it back, and refreshes the view
-    assert coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"]["actors"] == before
+    FranceServicesImporter(
+        departements=["62"]
+    ).run()  # an import writes it back, and refreshes the view
+    assert (
+        coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"][
+            "actors"
+        ]
+        == before
+    )
