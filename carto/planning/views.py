@@ -1,5 +1,7 @@
 """The territory sheet: who does what in a territory, its gaps, and how it compares."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db.models import Count, Func, Sum
 from django.http import Http404
@@ -106,6 +108,15 @@ def territoire(request, kind: str, code: str):
             "sub_level": Kind(sub_level).label if sub_level else "",
             "sub_gaps": sub_gaps,
             "map_url": reverse("map") + f"?territory={key}",
+            "planner_url": reverse("planner")
+            + "?"
+            + urlencode(
+                {
+                    "territory": key,
+                    "level": "commune" if kind != Kind.QPV else "qpv",
+                    "label": territory.name,
+                }
+            ),
             "outline_url": reverse("territory-detail", kwargs={"kind": kind, "code": code})
             + "?zoom=11",
             "actors_url": reverse("actor-list") + f"?territory={key}&page_size=500",

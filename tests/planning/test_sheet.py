@@ -25,6 +25,7 @@ def test_bassin_de_vie_sheet(client):
         'href="/territoire/commune/62427/"' in html
     )  # Hénin-Beaumont, the largest commune out of reach
     assert 'data-outline="/api/v1/territories/bv/62498/?zoom=11"' in html
+    assert 'href="/planifier/?territory=bv%3A62498&amp;level=commune&amp;label=Lens"' in html
 
 
 def test_qpv_and_unknown(client):
