@@ -7,24 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.conf import settings
+
+from bench.generate import admin_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "carto_bench_test"  # not the default carto_bench: a manual run may be going on
-
-
-def admin_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname="postgres",
-        host=db.get("HOST") or None,
-        port=str(db["PORT"]) if db.get("PORT") else None,
-        user=db.get("USER") or None,
-        password=db.get("PASSWORD") or None,
-        autocommit=True,
-    )
 
 
 def database_exists() -> bool:
