@@ -20,19 +20,24 @@ municipality) and `citycode` (INSEE code).
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
 import math
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 
+from carto.http import (
+    ConnectionBrokenError,
+    FetchTimeoutError,
+    HttpStatusError,
+    NotJsonError,
+    TooLargeError,
+    UnreachableError,
+    get_json,
+)
 from carto.srid import WGS84
 from carto.territories.codes import Kind, normalize_code
 from carto.territories.models import Territory
@@ -132,39 +137,31 @@ class BanClient:
         return results
 
     def _get_json(self, url: str) -> Any:
-        request = urllib.request.Request(
-            url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
-        )
         try:
-            # The timeout bounds each socket operation (connection, every read).
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = response.read(MAX_RESPONSE_BYTES + 1)
-        except urllib.error.HTTPError as exc:
-            exc.close()
+            return get_json(
+                url, timeout=self.timeout, max_bytes=MAX_RESPONSE_BYTES, user_agent=USER_AGENT
+            )
+        except HttpStatusError as exc:
             raise GeocodingError(
                 f"Géocodage : {self.search_url} a répondu {exc.code} {exc.reason}"
             ) from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise self._timeout_error() from None
+        except UnreachableError as exc:
             raise GeocodingError(
                 f"Géocodage : {self.search_url} est injoignable ({exc.reason})"
             ) from None
-        except TimeoutError:
+        except FetchTimeoutError:
             raise self._timeout_error() from None
-        except (http.client.HTTPException, OSError) as exc:
+        except ConnectionBrokenError as exc:
             raise GeocodingError(
                 f"Géocodage : connexion à {self.search_url} interrompue ({exc})"
             ) from None
-        if len(body) > MAX_RESPONSE_BYTES:
+        except TooLargeError:
             raise GeocodingError(
                 f"Géocodage : {self.search_url} a répondu plus de {MAX_RESPONSE_BYTES} octets"
-            )
-        try:
-            return json.loads(body)
-        except ValueError:
+            ) from None
+        except NotJsonError as exc:
             raise GeocodingError(
-                f"Géocodage : {self.search_url} a répondu autre chose que du JSON ({body[:60]!r})"
+                f"Géocodage : {self.search_url} a répondu autre chose que du JSON ({exc.head!r})"
             ) from None
 
     def _timeout_error(self) -> GeocodingError:

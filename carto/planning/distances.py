@@ -28,15 +28,22 @@ matrix may be asymmetric). Two implementations:
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
-import urllib.error
 import urllib.parse
-import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
+
+from carto.http import (
+    ConnectionBrokenError,
+    FetchTimeoutError,
+    HttpStatusError,
+    NotJsonError,
+    TooLargeError,
+    UnreachableError,
+    get_json,
+)
 
 __all__ = [
     "DEFAULT_DETOUR",
@@ -167,39 +174,34 @@ class OsrmClient(DistanceMatrix):
         return matrix
 
     def _get_json(self, url: str) -> Any:
-        request = urllib.request.Request(
-            url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
-        )
         try:
-            # The timeout bounds each socket operation (connection, every read).
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = response.read(MAX_RESPONSE_BYTES + 1)
-        except urllib.error.HTTPError as exc:
+            return get_json(
+                url,
+                timeout=self.timeout,
+                max_bytes=MAX_RESPONSE_BYTES,
+                user_agent=USER_AGENT,
+                error_body_bytes=64 * 1024,
+            )
+        except HttpStatusError as exc:
             # OSRM answers its own errors with HTTP 400 and a JSON {code, message}.
             detail = ""
             try:
-                error_body = json.loads(exc.read(64 * 1024) or b"null")
-            except (ValueError, OSError, http.client.HTTPException):
+                error_body = json.loads(exc.body or b"null")
+            except ValueError:
                 error_body = None
-            finally:
-                exc.close()
             if isinstance(error_body, dict) and error_body.get("code"):
                 detail = f" : {self._describe_code(error_body)}"
             raise self._error(f"réponse HTTP {exc.code} {exc.reason}{detail}") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise self._timeout_error() from None
+        except UnreachableError as exc:
             raise self._error(f"service injoignable ({exc.reason})") from None
-        except TimeoutError:
+        except FetchTimeoutError:
             raise self._timeout_error() from None
-        except (http.client.HTTPException, OSError) as exc:
+        except ConnectionBrokenError as exc:
             raise self._error(f"connexion interrompue ({exc})") from None
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise self._error(f"réponse de plus de {MAX_RESPONSE_BYTES} octets")
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise self._error(f"réponse qui n'est pas du JSON ({body[:60]!r})") from None
+        except TooLargeError:
+            raise self._error(f"réponse de plus de {MAX_RESPONSE_BYTES} octets") from None
+        except NotJsonError as exc:
+            raise self._error(f"réponse qui n'est pas du JSON ({exc.head!r})") from None
 
     @staticmethod
     def _describe_code(payload: dict) -> str:

@@ -58,12 +58,13 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .distances import EARTH_RADIUS_M  # one sphere for siting and tours
+
 try:
     import numpy as np
 except ImportError:  # pragma: no cover - numpy is a dependency of shapely 2
     np = None
 
-EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 GREEDY_RATIO = 1 - 1 / math.e  # the worst-case share of the optimum the greedy guarantees
 # exact_site() refuses above this many C(n, k) combinations: about 1 s at worst measured
 # (3 777 communes as targets, 40 km), 0.1 s at 10 km.
