@@ -46,6 +46,9 @@
     return node;
   }
 
+  // Leaflet content (tooltip, popup) showing `text` as text: a string would be parsed as HTML.
+  function asText(text) { return function () { return el("span", {text: text}); }; }
+
   function labelOf(list, slug) {
     for (var i = 0; i < list.length; i++) { if (list[i].slug === slug) { return list[i].label; } }
     return slug;
@@ -214,7 +217,7 @@
           var text = p.name + " : " + p.actors + " acteur" + (p.actors > 1 ? "s" : "");
           if (p.share_within != null) { text += ", " + Math.round(p.share_within * 100) + " % de la population à moins de " + data.max_km + " km"; }
           if (p.distance_m != null) { text += ", acteur le plus proche à " + formatDistance(p.distance_m).replace("à ", ""); }
-          layer.bindTooltip(text, {sticky: true});
+          layer.bindTooltip(asText(text), {sticky: true});
           layer.on("click", function () {
             window.location.href = config.api.sheet.replace("KIND", p.kind).replace("CODE", encodeURIComponent(p.code));
           });
@@ -328,7 +331,7 @@
         style: OVERLAYS[kind].style,
         onEachFeature: function (feature, layer) {
           var p = feature.properties;
-          layer.bindTooltip(OVERLAYS[kind].label + " : " + p.name + (p.outline === "commune" ? " (contour de la commune)" : ""), {sticky: true});
+          layer.bindTooltip(asText(OVERLAYS[kind].label + " : " + p.name + (p.outline === "commune" ? " (contour de la commune)" : "")), {sticky: true});
         }
       });
     });
@@ -522,7 +525,7 @@
     if (p.email) { contacts.push(el("li", {}, [el("a", {href: "mailto:" + p.email, text: p.email})])); }
     if (/^https?:\/\//.test(p.website || "")) { contacts.push(el("li", {}, [el("a", {href: p.website, rel: "noopener", target: "_blank", text: p.website})])); }
     var initiatives = (p.initiatives || []).map(function (i) { return el("li", {text: i.title}); });
-    var share = config.pageUrl + "?actor=" + encodeURIComponent(p.id) + "&map=" +
+    var share = config.pageUrl + "?actor=" + encodeURIComponent(feature.id) + "&map=" +
       [feature.geometry.coordinates[1].toFixed(5), feature.geometry.coordinates[0].toFixed(5), 15].join(",");
     var shareInput = el("input", {type: "text", readonly: "readonly", value: share, "aria-label": "Lien à partager"});
     var copy = el("button", {type: "button", className: "bouton", text: "Copier le lien"});

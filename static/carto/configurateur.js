@@ -9,7 +9,7 @@
   var list = document.getElementById("c-territory-options");
   var embedJs = snippet.dataset.embedJs;
   var embedUrl = iframeSnippet.dataset.embedUrl;
-  var timer, items = [];
+  var timer, items = [], shown = null;
 
   function attr(value) { return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"); }
 
@@ -24,6 +24,9 @@
     snippet.value = "<div data-carto-embed " + attrs.join(" ") + "></div>\n<script src=\"" + embedJs + "\" async></script>";
     var src = embedUrl + (query.toString() ? "?" + query.toString() : "");
     iframeSnippet.value = "<iframe src=\"" + attr(src) + "\" title=\"Carte : qui fait quoi, où ?\" style=\"border:0;width:100%;height:" + attr(height) + "px\" allow=\"geolocation\"></iframe>";
+    // Reload the preview only when it would change (leaving the territory field also fires « change »).
+    if (shown === src + " " + height) { return; }
+    shown = src + " " + height;
     preview.textContent = "";
     var frame = document.createElement("iframe");
     frame.src = src;

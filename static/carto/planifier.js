@@ -21,6 +21,9 @@
     return node;
   }
 
+  // Leaflet content (tooltip, popup) showing `text` as text: a string would be parsed as HTML.
+  function asText(text) { return function () { return el("span", {text: text}); }; }
+
   function status(selector, text) { root.querySelector(selector).textContent = text; }
 
   function request(url, options) {
@@ -142,7 +145,7 @@
       hosts.forEach(function (host, index) {
         var label = host.actor.name + " (" + host.actor.kind_label + (host.actor.city ? ", " + host.actor.city : "") + ")";
         list.appendChild(el("li", {text: label + " — +" + Math.round(host.gain).toLocaleString("fr-FR") + " " + data.unit + " (" + host.covered.length + " cible" + (host.covered.length > 1 ? "s" : "") + ")"}));
-        L.marker([host.lat, host.lon], {title: label, alt: label}).bindTooltip((index + 1) + ". " + label).addTo(hostsLayer);
+        L.marker([host.lat, host.lon], {title: label, alt: label}).bindTooltip(asText((index + 1) + ". " + label)).addTo(hostsLayer);
       });
       status("[data-siting-status]", data.summary);
       root.setAttribute("data-hosts-loaded", String(hosts.length));
@@ -190,17 +193,36 @@
     }).catch(function (error) { status("[data-tour-status]", error.message); root.setAttribute("data-tour-loaded", "error"); });
   });
 
+  // The roadbook is our server's page (the template escaped its data), written into a window
+  // opened at the click: unlike a blob: URL, that window resolves /static/ against this page,
+  // so its stylesheet and its script (the print button, no inline handler) load.
+  function showRoadbook(target, blob) {
+    return blob.text().then(function (html) {
+      target.document.open();
+      target.document.write(html);
+      target.document.close();
+    });
+  }
+
   root.querySelectorAll("[data-export]").forEach(function (button) {
     button.addEventListener("click", function () {
       var format = button.getAttribute("data-export");
+      var target = null;
+      if (format === "html") {
+        target = window.open("", "_blank");
+        if (!target) { status("[data-tour-status]", "Autorisez l’ouverture d’une fenêtre pour voir la feuille de route."); return; }
+      }
       postJSON(config.api.tours + "?format=" + format, lastTourRequest).then(function (blob) {
+        if (target) { return showRoadbook(target, blob); }
         var url = URL.createObjectURL(blob);
-        if (format === "html") { window.open(url, "_blank", "noopener"); return; }
         var link = el("a", {href: url, download: "tournee." + format});
         document.body.appendChild(link);
         link.click();
         link.remove();
-      }).catch(function (error) { status("[data-tour-status]", error.message); });
+      }).catch(function (error) {
+        if (target) { target.close(); }
+        status("[data-tour-status]", error.message);
+      });
     });
   });
 
@@ -210,7 +232,7 @@
     outlineLayer = L.geoJSON(null, {style: {color: "#1d2433", weight: 2, fill: false}, interactive: false}).addTo(map);
     gapsLayer = L.geoJSON(null, {
       style: {color: "#b2182b", weight: 1, fillColor: "#ef8a62", fillOpacity: 0.45},
-      onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name); }
+      onEachFeature: function (feature, layer) { layer.bindTooltip(asText(feature.properties.name)); }
     }).addTo(map);
     hostsLayer = L.layerGroup().addTo(map);
     routeLayer = L.layerGroup().addTo(map);

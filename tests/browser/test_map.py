@@ -6,9 +6,12 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
+from carto.actors import opening_hours
 from carto.actors.models import Actor
 
 from .conftest import load_seq, wait_loaded
@@ -32,6 +35,12 @@ def list_ids(page) -> list[int]:
     ]
 
 
+def open_now_label(hours: str) -> str:
+    """What the detail must say of these hours at this minute, in French local time."""
+    now = timezone.localtime(timezone.now(), ZoneInfo("Europe/Paris")).replace(tzinfo=None)
+    return "Ouvert maintenant" if opening_hours.is_open(hours, now) else "Fermé en ce moment"
+
+
 def test_map_loads_without_console_error_and_shows_clusters(open_page, client, artifacts):
     page, console = open_page("/carte/")
     loaded = wait_loaded(page)
@@ -40,8 +49,15 @@ def test_map_loads_without_console_error_and_shows_clusters(open_page, client, a
         == api(client)["count"]
         == Actor.objects.published().filter(duplicate_of__isnull=True).count()
     )
-    page.wait_for_selector(".marker-cluster, .pastille")
-    assert page.locator(".marker-cluster").count() + page.locator(".pastille").count() > 5
+    # Once the view settled on the départements, every actor is on the map: in a cluster
+    # (which shows how many it holds) or on its own.
+    page.wait_for_function(
+        """n => [...document.querySelectorAll('.marker-cluster')]
+                 .reduce((sum, c) => sum + Number(c.textContent), 0)
+               + document.querySelectorAll('.pastille').length === n""",
+        arg=loaded,
+    )
+    assert page.locator(".marker-cluster").count() >= 5  # one at least per demo area
     assert (
         page.locator(".leaflet-overlay-pane path").count() >= 6
     )  # the départements drawn without tiles
@@ -89,8 +105,11 @@ def test_autour_de_moi_lists_the_nearest_actor_first(open_page, client):
     assert console.errors == []
 
 
-def test_a_deep_link_restores_filters_view_and_selection_and_back_works(open_page, artifacts):
+def test_a_deep_link_restores_filters_view_and_selection_and_back_works(
+    open_page, api_server, artifacts
+):
     actor = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
+    open_now = {open_now_label(actor.opening_hours)}
     page, console = open_page(
         f"/carte/?theme=numerique&map=50.43000,2.83000,13&actor={actor.id}&overlays=bv"
     )
@@ -105,7 +124,11 @@ def test_a_deep_link_restores_filters_view_and_selection_and_back_works(open_pag
     )
     detail = page.text_content("[data-detail]")
     assert "Horaires" in detail and "du mardi au vendredi" in detail
-    assert "Ouvert maintenant" in detail or "Fermé en ce moment" in detail
+    # Open or closed as the hours say at this minute (read again: a minute may have turned).
+    open_now.add(open_now_label(actor.opening_hours))
+    assert page.text_content("[data-detail] .ouvert, [data-detail] .ferme") in open_now
+    share = page.input_value("[data-detail] input[readonly]")
+    assert share.startswith(f"{api_server}/carte/?actor={actor.id}&map=")
     page.screenshot(path=artifacts / "fiche.png")
     # A new filter is a history step: « back » restores the previous filters.
     seq = load_seq(page)
@@ -176,17 +199,25 @@ class _PartnerPage(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def partner_site(api_server):
-    """A page on another origin (another port of 127.0.0.1) that includes /embed.js."""
+def partner_server():
+    """A server on another origin (another port of 127.0.0.1) answering `server.html`."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PartnerPage)
-    server.html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Centre social partenaire</title></head>
+    server.html = ""
+    server.url = f"http://127.0.0.1:{server.server_port}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def partner_site(partner_server, api_server):
+    """A partner's page that includes /embed.js."""
+    partner_server.html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Centre social partenaire</title></head>
 <body><h1>Nos partenaires près de chez vous</h1>
 <div id="widget" data-carto-embed data-territory="bv:62498" data-theme="numerique" style="width:900px;height:520px"></div>
 <script src="{api_server}/embed.js" async></script></body></html>"""
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    return partner_server.url
 
 
 def test_embed_js_renders_the_widget_with_its_preset_from_another_origin(
@@ -205,7 +236,7 @@ def test_embed_js_renders_the_widget_with_its_preset_from_another_origin(
     assert box["width"] == 900 and box["height"] == 520  # sized to its container
     frame = frame_element.content_frame()
     frame.wait_for_function(
-        "Number(document.querySelector('[data-carte]').dataset.loadSeq || 0) > 0"
+        "() => Number(document.querySelector('[data-carte]').dataset.loadSeq || 0) > 0"
     )
     expected = api(client, territory="bv:62498", theme="numerique")
     assert int(frame.get_attribute("[data-carte]", "data-loaded")) == expected["count"] > 0
@@ -224,6 +255,75 @@ def test_embed_js_renders_the_widget_with_its_preset_from_another_origin(
     assert 0 < transferred < 300 * 1024, transferred
     page.screenshot(path=artifacts / "embed.png")
     assert console.errors == []
+
+
+def next_preview(page, previous=None):
+    """The configurator's preview iframe, once it replaced `previous` and its widget loaded
+    (a preview replaced while loading would abort its requests)."""
+    page.wait_for_function(
+        "old => { const f = document.querySelector('[data-preview] iframe'); return f && f !== old; }",
+        arg=previous,
+    )
+    element = page.query_selector("[data-preview] iframe")
+    frame = element.content_frame()
+    frame.wait_for_function(
+        "() => Number((document.querySelector('[data-carte]') || {dataset: {}}).dataset.loadSeq) > 0"
+    )
+    frame.wait_for_load_state("networkidle")
+    return element
+
+
+def test_configurator_builds_snippets_that_show_the_chosen_widget(
+    open_page, api_server, partner_server, client, artifacts
+):
+    page, console = open_page("/embed/configurateur/")
+    preview = next_preview(page)
+    page.fill("#c-territory", "lens")
+    option = page.locator("#c-territory-options li", has_text="bassin de vie").first
+    option.wait_for()
+    option.dispatch_event("mousedown")
+    preview = next_preview(page, preview)
+    page.select_option("#c-theme", "numerique")
+    preview = next_preview(page, preview)
+    page.fill("#c-height", "600")
+    page.press("#c-height", "Tab")  # a number field reports its change when left
+    preview = next_preview(page, preview)
+    snippet = page.input_value("#c-snippet")
+    assert snippet == (
+        '<div data-carto-embed data-territory="bv:62498" data-theme="numerique" data-height="600"></div>\n'
+        f'<script src="{api_server}/embed.js" async></script>'
+    )
+    widget = f"{api_server}/embed/?territory=bv%3A62498&theme=numerique"
+    assert page.input_value("#c-iframe") == (
+        f'<iframe src="{widget.replace("&", "&amp;")}" title="Carte : qui fait quoi, où ?" '
+        'style="border:0;width:100%;height:600px" allow="geolocation"></iframe>'
+    )
+    expected = api(client, territory="bv:62498", theme="numerique")["count"]
+    assert expected > 0
+
+    def assert_widget(frame_element):
+        assert frame_element.get_attribute("src") == widget
+        assert frame_element.bounding_box()["height"] == 600
+        frame = frame_element.content_frame()
+        frame.wait_for_function(
+            "() => Number((document.querySelector('[data-carte]') || {dataset: {}}).dataset.loadSeq) > 0"
+        )
+        assert int(frame.get_attribute("[data-carte]", "data-loaded")) == expected
+        assert "Lens (bassin de vie)" in frame.text_content("[data-territory-chip]")
+
+    # The preview is the widget as configured.
+    assert_widget(preview)
+    page.screenshot(path=artifacts / "configurateur.png", full_page=True)
+    assert console.errors == []
+    # The snippet, pasted in a partner's page, shows the same widget.
+    partner_server.html = (
+        f'<!doctype html><html lang="fr"><title>Partenaire</title><body>{snippet}</body></html>'
+    )
+    partner, partner_console = open_page("")
+    partner.goto(partner_server.url)
+    partner.wait_for_selector("[data-carto-embed] iframe")
+    assert_widget(partner.query_selector("[data-carto-embed] iframe"))
+    assert partner_console.errors == []
 
 
 def test_pres_de_an_address_when_a_geocoder_is_configured(open_page, ban, client):
@@ -247,7 +347,7 @@ def test_coverage_mode_draws_the_choropleth_and_opens_a_territory_sheet(
 ):
     page, console = open_page("/carte/?mode=couverture&level=bv&theme=numerique&map=50.4,2.7,8")
     page.wait_for_function(
-        "!['loading', undefined].includes(document.querySelector('[data-carte]').dataset.coverage)"
+        "() => !['loading', undefined].includes(document.querySelector('[data-carte]').dataset.coverage)"
     )
     expected = json.loads(
         client.get("/api/v1/coverage/", {"level": "bv", "theme": "numerique"}).content
@@ -273,12 +373,16 @@ def test_planner_gaps_hosts_tour_and_calendar(open_page, artifacts):
     page.click("[data-gaps-form] button[type=submit]")
     page.wait_for_selector("[data-planner][data-gaps-loaded]", state="attached")
     assert page.locator("[data-gaps] li").count() == 15
-    page.click("[data-siting-form] button[type=submit]")
+    with page.expect_response(lambda response: "/planning/siting/" in response.url) as answer:
+        page.click("[data-siting-form] button[type=submit]")
     page.wait_for_selector("[data-planner][data-hosts-loaded]", state="attached")
     assert page.get_attribute("[data-planner]", "data-hosts-loaded") == "3"
-    assert "meilleur résultat possible" in page.text_content(
-        "[data-siting-status]"
-    ) or "au moins" in page.text_content("[data-siting-status]")
+    siting = answer.value.json()
+    status = page.text_content("[data-siting-status]")
+    assert status == siting["summary"]
+    # Its claim is the one the solver proved: optimal here, the greedy met its upper bound.
+    assert siting["guarantee"] == 1
+    assert status.endswith(" : c’est le meilleur résultat possible avec 3 lieux.")
     page.fill("#p-from", "2026-12-01")
     page.fill("#p-to", "2026-12-20")
     page.click("[data-tour-form] button[type=submit]")
@@ -293,5 +397,30 @@ def test_planner_gaps_hosts_tour_and_calendar(open_page, artifacts):
         if c.name == "VEVENT"
     ]
     assert len(events) == 3
+    # The roadbook is written into a window opened at the click, where it loads the site's
+    # stylesheet and print script (not observable here: Playwright's request routing holds
+    # the sub-resources of such a window; its content is).
+    with page.context.expect_page() as roadbook:
+        page.click("[data-export=html]")
+    roadbook.value.wait_for_selector("tbody tr")
+    assert roadbook.value.text_content("h1") == "Tournée — Pas-de-Calais"
+    assert roadbook.value.locator("tbody tr").count() == 3
     page.screenshot(path=artifacts / "planifier.png", full_page=True)
     assert console.errors == []
+
+
+def test_print_buttons_need_no_inline_script(open_page):
+    """« Imprimer » is wired by imprimer.js: the pages refuse inline scripts (CSP)."""
+    for path in (
+        "/carte/imprimer/?territory=commune:62498&theme=numerique",
+        "/territoire/commune/62498/",
+    ):
+        page, console = open_page(path)
+        page.evaluate("() => { window.print = () => { window.__printed = true; }; }")
+        page.click("[data-print-page]")
+        assert page.evaluate("() => window.__printed") is True
+        assert console.errors == []
+        if path.startswith("/carte/imprimer/"):
+            # Back to the map with the same filters (the list opens in a new tab: no history).
+            back = page.get_attribute("a:has-text('Retour à la carte')", "href")
+            assert back == "/carte/?territory=commune%3A62498&theme=numerique"
