@@ -1,13 +1,20 @@
 """What every API endpoint of carto shares: query-parameter validation with
-errors that name the parameter, the error format, and cache headers."""
+errors that name the parameter, the JSON body parser and renderer, the error
+format, and cache headers."""
 
+import codecs
 import json
+import re
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import Http404, HttpResponse
 from django.utils.cache import patch_cache_control
-from rest_framework import exceptions, serializers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, parsers, renderers, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import database_unavailable
 
 # Parameters any endpoint accepts: DRF's renderer choice, and cache-busters (`_=…`).
 ALWAYS_ALLOWED = {"format"}
@@ -43,6 +50,14 @@ def parse_query(params_class: type[QueryParams], request) -> dict:
     return params.validated_data
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$",
+        "example": "2.70,50.35,2.95,50.50",
+        "description": "minlon,minlat,maxlon,maxlat en WGS84 (min < max)",
+    }
+)
 class BBoxField(serializers.Field):
     """`minlon,minlat,maxlon,maxlat` in WGS84."""
 
@@ -72,6 +87,18 @@ class BBoxField(serializers.Field):
         return ",".join(str(v) for v in value)
 
 
+_CONTROL_RUNS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\s]+")
+
+
+class TextLineField(serializers.CharField):
+    """One line of text: line breaks, tabs and other control characters become a space
+    (a label travels into calendar files, CSV cells and page titles)."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        return _CONTROL_RUNS.sub(" ", text).strip()
+
+
 def _messages(detail) -> list[str]:
     """Flatten DRF's nested error details (a ListField gives {index: [errors]})."""
     if isinstance(detail, dict):
@@ -91,7 +118,9 @@ def _first_message(detail) -> str:
 
 def exception_handler(exc, context):
     """DRF errors with one French sentence in `detail` that names the parameter at fault,
-    and the per-parameter messages in `parameters`."""
+    and the per-parameter messages in `parameters`; a database that gives up is a 503."""
+    if isinstance(exc, OperationalError):
+        return database_unavailable(context["request"], exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -163,3 +192,110 @@ def paged_feature_collection(
     }
     head = json.dumps(envelope, ensure_ascii=False)[:-1]
     return geojson_response(f'{head}, "features": [{",".join(features)}]}}')
+
+
+# -- JSON bodies -------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+
+
+def json_depth(value) -> int:
+    """How deeply arrays and objects nest in a decoded JSON value (an explicit stack: no
+    recursion to exhaust)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _lone_surrogate_at(value, path: str = "") -> str | None:
+    """The path of the first string holding a lone UTF-16 surrogate (valid JSON, invalid text)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(racine)"
+        return None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+        where = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{name}" if path else name)
+        found = _lone_surrogate_at(key, where) if isinstance(key, str) else None
+        found = found or _lone_surrogate_at(item, where)
+        if found:
+            return found
+    return None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} n'est pas une valeur JSON standard")
+
+
+class JsonBodyParser(parsers.JSONParser):
+    """`application/json` bodies only (anything else is a 415, so a cross-origin POST needs a
+    CORS preflight), bounded in size and nesting, valid Unicode text, standard JSON (no NaN)."""
+
+    strict = True
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        limit = settings.CARTO_MAX_BODY_BYTES
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"Corps de requête trop grand : au plus {limit} octets.")
+        try:
+            text = codecs.decode(raw, encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise exceptions.ParseError(
+                f"Corps de requête illisible en {encoding} : {exc}."
+            ) from None
+        too_deep = exceptions.ParseError(f"JSON trop imbriqué : au plus {MAX_JSON_DEPTH} niveaux.")
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise too_deep from None
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON invalide : {exc}.") from None
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise too_deep
+        where = _lone_surrogate_at(data)
+        if where:
+            raise exceptions.ParseError(
+                f"JSON invalide : « {where} » contient un caractère UTF-16 isolé (\\uD800–\\uDFFF), "
+                "qui n'est pas du texte."
+            )
+        return data
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer; should a message ever echo text UTF-8 cannot carry (a lone
+    surrogate), the body falls back to ASCII escapes instead of failing."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            return _AsciiJSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class _AsciiJSONRenderer(renderers.JSONRenderer):
+    ensure_ascii = True

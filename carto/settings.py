@@ -7,6 +7,7 @@ CARTO_ALLOWED_HOSTS and DATABASE_URL (or the PG* variables).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "corsheaders",
+    "csp",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",  # public data only: no secret in a response to leak
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carto.middleware.RequestBoundsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,6 +129,29 @@ def database_config() -> dict:
 
 
 DATABASES = {"default": database_config()}
+
+# The web role (gunicorn or runserver: see carto/wsgi.py and manage.py) bounds every SQL
+# statement below gunicorn's 30 s worker timeout, so that a worker is never killed
+# mid-request: a cancelled statement answers 503 naming the operation (carto/errors.py).
+# Imports and other commands run without this bound.
+CARTO_ROLE = os.environ.get("CARTO_ROLE", "")
+CARTO_WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("CARTO_WEB_STATEMENT_TIMEOUT_MS", "20000"))
+if CARTO_ROLE == "web" and CARTO_WEB_STATEMENT_TIMEOUT_MS > 0:
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = " ".join(
+        filter(
+            None,
+            [_options.get("options", ""), f"-c statement_timeout={CARTO_WEB_STATEMENT_TIMEOUT_MS}"],
+        )
+    )
+
+# What one request may cost, checked before any view runs (carto/middleware.py).
+CARTO_MAX_QUERY_PARAMS = int(os.environ.get("CARTO_MAX_QUERY_PARAMS", "100"))
+CARTO_MAX_QUERY_BYTES = int(os.environ.get("CARTO_MAX_QUERY_BYTES", "8192"))
+CARTO_MAX_BODY_BYTES = int(os.environ.get("CARTO_MAX_BODY_BYTES", str(256 * 1024)))
+# Django's own bounds, as a second line behind the middleware.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = CARTO_MAX_QUERY_PARAMS
+DATA_UPLOAD_MAX_MEMORY_SIZE = CARTO_MAX_BODY_BYTES
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "fr"
@@ -133,7 +160,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("CARTO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Locally (and in tests) WhiteNoise serves straight from the apps' static folders;
 # in production from STATIC_ROOT, filled by collectstatic.
@@ -169,18 +196,25 @@ CARTO_GEOCODER_TIMEOUT = float(os.environ.get("CARTO_GEOCODER_TIMEOUT", "5"))
 CARTO_ROUTER_URL = os.environ.get("CARTO_ROUTER_URL", "")
 CARTO_ROUTER_TIMEOUT = float(os.environ.get("CARTO_ROUTER_TIMEOUT", "10"))
 
-# Public read API: GET from any origin, no credentials.
+# CORS. The read API is public: GET from any origin, without credentials. The planning
+# POSTs (siting, tours) take `application/json` only (415 otherwise), a type that makes
+# a browser send a preflight before any cross-origin POST; the preflight allows only
+# GET and HEAD, so a third-party page cannot make a visitor's browser call them: they
+# serve carto's own pages, and servers calling from anywhere (no browser, no CORS).
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/(api|ogc|tiles)/.*$"
 CARTO_API_CACHE_SECONDS = int(os.environ.get("CARTO_API_CACHE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "carto.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "carto.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # JSON bodies only, bounded (carto/api.py): a form-encoded POST is a 415.
+    "DEFAULT_PARSER_CLASSES": ["carto.api.JsonBodyParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
@@ -201,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation also documents the answers any request can get (carto/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "carto.openapi.add_common_responses",
+    ],
 }
 
 # The basemap: any XYZ tile URL (tiles may be unreachable: the map then stays usable
@@ -211,6 +250,34 @@ CARTO_TILE_ATTRIBUTION = os.environ.get(
 )
 # Origins allowed to frame /embed/ (Content-Security-Policy: frame-ancestors); "*" = any.
 CARTO_EMBED_ALLOWED_ORIGINS = env_list("CARTO_EMBED_ALLOWED_ORIGINS", "*")
+
+
+def tile_origin(url: str) -> str:
+    """The origin of the basemap's tile URL for the CSP (`{s}` subdomains as a wildcard)."""
+    parts = urlsplit(url.replace("{s}", "subdomain-wildcard"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"CARTO_TILE_URL={url!r}: an http(s) URL of tiles is expected")
+    host = parts.netloc.replace("subdomain-wildcard", "*")
+    return f"{parts.scheme}://{host}"
+
+
+# Content-Security-Policy on every response (django-csp): our own scripts only, no inline
+# script or style, no plugin, no <base>, no framing; images also from the basemap's host.
+# /embed/ replaces frame-ancestors with CARTO_EMBED_ALLOWED_ORIGINS (carto/layers/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", tile_origin(CARTO_TILE_URL)],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (50.3, 2.8),
@@ -232,7 +299,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Production (CARTO_DEBUG=0): HTTPS only, behind a proxy that sets X-Forwarded-Proto.
+# HSTS defaults to a year with subdomains and preload; a deployment on a shared domain
+# lowers them with CARTO_HSTS_SECONDS, CARTO_HSTS_INCLUDE_SUBDOMAINS, CARTO_HSTS_PRELOAD.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("CARTO_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's plain-HTTP probe
+    SECURE_HSTS_SECONDS = int(os.environ.get("CARTO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CARTO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("CARTO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -2,11 +2,13 @@
 
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 
 from carto.actors.models import Actor, Initiative
+from carto.errors import wants_json
 from carto.territories.codes import KIND_ORDER, count_label
 from carto.territories.manifest import load_manifest
 from carto.territories.models import Territory
@@ -49,8 +51,10 @@ def healthz(request):
     return JsonResponse({"status": "ok", "postgis": postgis})
 
 
-def _wants_json(request) -> bool:
-    return request.path.startswith(("/api/", "/ogc/", "/tiles/"))
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """Browsers ask /favicon.ico of pages that name no icon (the API's HTML, for one)."""
+    return HttpResponsePermanentRedirect(static("carto/favicon.svg"))
 
 
 def not_found(request, exception=None):
@@ -59,7 +63,7 @@ def not_found(request, exception=None):
         if exception and exception.args and isinstance(exception.args[0], str)
         else ""
     )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"detail": message or f"Aucune ressource à l'adresse {request.path}."}, status=404
         )
@@ -67,6 +71,6 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"detail": "Erreur interne du serveur."}, status=500)
     return HttpResponse("<h1>Erreur interne du serveur</h1>", status=500)

@@ -53,16 +53,17 @@ def carte(request):
     return render(request, "layers/carte.html", {"config": map_config(request, embed=False)})
 
 
-def _frame_ancestors() -> str:
+def _frame_ancestors() -> list[str]:
     origins = settings.CARTO_EMBED_ALLOWED_ORIGINS
-    return "*" if "*" in origins else " ".join(["'self'", *origins])
+    return ["*"] if "*" in origins else ["'self'", *origins]
 
 
 @require_GET
 @xframe_options_exempt
 def embed(request):
+    """The widget: the site-wide policy, but framable by the allowed origins."""
     response = render(request, "layers/embed.html", {"config": map_config(request, embed=True)})
-    response["Content-Security-Policy"] = f"frame-ancestors {_frame_ancestors()}"
+    response._csp_replace = {"frame-ancestors": _frame_ancestors()}
     return response
 
 
