@@ -30,8 +30,9 @@ Semantics worth knowing:
 - a range past midnight belongs to the day it starts on: ``Fr 22:00-02:00`` is open
   on Saturday at 01:00, and a later ``Sa off`` does not cancel that spill-over;
 - public holidays are recorded (``Schedule.public_holidays``), written back by
-  ``normalise`` and shown by ``describe_fr``, but ``is_open`` and ``next_change``
-  ignore them: this module holds no holiday calendar;
+  ``normalise`` and shown by ``describe_fr``; ``is_open`` applies them on the days its
+  caller's ``is_public_holiday`` names (``carto.calendar`` knows which, by
+  département), ``next_change`` ignores them;
 - ``unknown`` days are never « open » for ``is_open``.
 
 France services cells (``HH:MM - HH:MM`` joined by `` / `` in the 2024 export; « 9h-12h »,
@@ -47,9 +48,9 @@ unclear: the hours are kept, the mention is dropped and reported.
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 __all__ = [
     "APPOINTMENT_COMMENT",
@@ -473,14 +474,31 @@ def normalise(value: "str | Schedule") -> str:
 # --- questions -----------------------------------------------------------------------------
 
 
-def is_open(value: "str | Schedule", when: datetime) -> bool:
-    """Whether the place is open at ``when`` (naive local time; public holidays ignored)."""
+def _day(schedule: Schedule, day: date, is_public_holiday: Callable[[date], bool]) -> Day:
+    """What the schedule says about a date: its ``PH`` rule on a public holiday, when it
+    has one, else its weekday's."""
+    if schedule.public_holidays is not None and is_public_holiday(day):
+        return schedule.public_holidays
+    return schedule.days[day.weekday()]
+
+
+def _never(_day: date) -> bool:
+    return False
+
+
+def is_open(
+    value: "str | Schedule",
+    when: datetime,
+    is_public_holiday: Callable[[date], bool] = _never,
+) -> bool:
+    """Whether the place is open at ``when`` (naive local time). A ``PH`` rule applies on
+    the days ``is_public_holiday`` names (``carto.calendar``); by default none is one."""
     schedule = _schedule(value)
     minute = when.hour * 60 + when.minute
-    weekday = when.weekday()
-    if any(start <= minute < end for start, end in schedule.days[weekday].ranges):
+    today = when.date()
+    if any(start <= minute < end for start, end in _day(schedule, today, is_public_holiday).ranges):
         return True
-    previous = schedule.days[(weekday - 1) % 7].ranges
+    previous = _day(schedule, today - timedelta(days=1), is_public_holiday).ranges
     return any(start <= minute + MINUTES_PER_DAY < end for start, end in previous)
 
 

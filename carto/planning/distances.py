@@ -69,7 +69,14 @@ Matrices = tuple[list[list[float]], list[list[float]]]
 
 
 class RouterError(Exception):
-    """The routing service could not be asked, or its answer cannot be used."""
+    """The routing service could not be asked, or its answer cannot be used.
+
+    The message names the service's address, for the logs; ``public`` says the same
+    without it, for API clients (the router is an internal host)."""
+
+    def __init__(self, message: str, public: str | None = None):
+        super().__init__(message)
+        self.public = public or message
 
 
 class DistanceMatrix(ABC):
@@ -216,7 +223,10 @@ class OsrmClient(DistanceMatrix):
         return self._error(f"pas de réponse en {self.timeout:g} s")
 
     def _error(self, problem: str) -> RouterError:
-        return RouterError(f"Calcul des temps de trajet : {self.table_url} : {problem}")
+        return RouterError(
+            f"Calcul des temps de trajet : {self.table_url} : {problem}",
+            public=f"Calcul des temps de trajet : {problem}",
+        )
 
 
 def _is_number(value: Any) -> bool:

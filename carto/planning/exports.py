@@ -22,12 +22,12 @@ database), as text or bytes the view only has to wrap in a response:
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, date, datetime
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
+
+from carto import csv_export
 
 from .tours import TourResult
 
@@ -150,7 +150,8 @@ def to_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # An X- property is not escaped by icalendar unless typed: one line of TEXT.
+    calendar.add("x-wr-calname", vText(" ".join(name.split())))
     calendar.add("x-wr-timezone", "Europe/Paris")
     key = _tour_key(result)
     count = len(result.stops)
@@ -185,51 +186,44 @@ def to_ics(
 
 def to_csv(result: TourResult) -> str:
     """The roadbook as CSV text: sessions in order, return to the start, unscheduled stops."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    return csv_export.to_text(CSV_COLUMNS, _csv_rows(result))
+
+
+def _csv_rows(result: TourResult):
     for scheduled in result.stops:
         stop = scheduled.stop
-        writer.writerow(
-            [
-                scheduled.order,
-                scheduled.date.isoformat(),
-                f"{scheduled.start:%H:%M}",
-                f"{scheduled.end:%H:%M}",
-                stop.label,
-                stop.address,
-                _km(scheduled.leg.metres),
-                _minutes(scheduled.leg.seconds),
-                " ; ".join(scheduled.notes),
-            ]
-        )
+        yield [
+            scheduled.order,
+            scheduled.date.isoformat(),
+            f"{scheduled.start:%H:%M}",
+            f"{scheduled.end:%H:%M}",
+            stop.label,
+            stop.address,
+            _km(scheduled.leg.metres),
+            _minutes(scheduled.leg.seconds),
+            " ; ".join(scheduled.notes),
+        ]
     if result.return_leg is not None:
-        start = result.request.start
-        writer.writerow(
-            [
-                "",
-                "",
-                "",
-                "",
-                start.label,
-                "",
-                _km(result.return_leg.metres),
-                _minutes(result.return_leg.seconds),
-                "retour au départ",
-            ]
-        )
+        yield [
+            "",
+            "",
+            "",
+            "",
+            result.request.start.label,
+            "",
+            _km(result.return_leg.metres),
+            _minutes(result.return_leg.seconds),
+            "retour au départ",
+        ]
     for item in result.unscheduled:
-        writer.writerow(
-            [
-                "",
-                "",
-                "",
-                "",
-                item.stop.label,
-                item.stop.address,
-                "",
-                "",
-                f"non planifiée : {item.reason}",
-            ]
-        )
-    return buffer.getvalue()
+        yield [
+            "",
+            "",
+            "",
+            "",
+            item.stop.label,
+            item.stop.address,
+            "",
+            "",
+            f"non planifiée : {item.reason}",
+        ]

@@ -19,7 +19,7 @@ exactly. The result's ``method`` says which was used: ``"exact"`` or
 **Schedule.** The ordered stops are walked day by day from ``date_from``. Allowed days
 are the weekdays asked for (Monday to Saturday by default), not French public holidays
 (``skip_public_holidays``), and within or outside the school holidays of a zone when
-``periods`` asks for it (``holidays.py``, data in ``data/calendrier``). Each session
+``periods`` asks for it (``calendar.py``, data in ``data/calendrier``). Each session
 needs the travel from the previous place, then ``session_minutes`` (or the stop's own
 ``duration_minutes``) at the stop; it starts on a ``SLOT_MINUTES`` boundary, within
 ``day_start``–``day_end`` (travel included: a day's first leg is driven from
@@ -54,16 +54,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from carto import calendar
 from carto.actors.opening_hours import OpeningHoursError, Schedule, merge_ranges, parse
 
-from . import holidays
 from .distances import DEFAULT_SPEED_KMH, DistanceMatrix, RouterError, router_from_settings
 
 __all__ = [
     "EXACT_MAX_STOPS",
+    "MAX_DAYS",
+    "MAX_SESSIONS_PER_DAY",
+    "MAX_SESSION_MINUTES",
+    "MAX_SPEED_KMH",
     "MAX_STOPS",
     "METHOD_EXACT",
     "METHOD_HEURISTIC",
+    "MIN_SESSION_MINUTES",
     "PERIODS",
     "Leg",
     "Place",
@@ -83,12 +88,15 @@ __all__ = [
 ]
 
 EXACT_MAX_STOPS = 10
+# The limits of a tour, read by ``validate`` and by the API's serializer alike.
 # An OSRM server answers tables of at most 100 places by default (--max-table-size):
 # 99 stops and the start.
 MAX_STOPS = 99
 MAX_DAYS = 366
-MAX_SESSIONS_PER_DAY = 12
-MAX_SPEED_KMH = 200
+MIN_SESSION_MINUTES = 15
+MAX_SESSION_MINUTES = 720
+MAX_SESSIONS_PER_DAY = 8
+MAX_SPEED_KMH = 130  # the French motorway limit: no average over a tour goes beyond it
 SLOT_MINUTES = 5
 MAX_SEARCH_ROUNDS = 10_000
 METHOD_EXACT = "exact"
@@ -334,9 +342,14 @@ def validate(request: TourRequest) -> dict[int, Schedule | None]:
             f"la fin de journée ({_hhmm(day_end)}) doit suivre son début ({_hhmm(day_start)})",
         )
     window = day_end - day_start
-    if not _is_int(request.session_minutes) or request.session_minutes <= 0:
+    if (
+        not _is_int(request.session_minutes)
+        or not MIN_SESSION_MINUTES <= request.session_minutes <= MAX_SESSION_MINUTES
+    ):
         raise TourError(
-            "session_minutes", f"durée invalide : {request.session_minutes!r} (minutes, > 0)"
+            "session_minutes",
+            f"durée invalide : {request.session_minutes!r} "
+            f"(minutes, de {MIN_SESSION_MINUTES} à {MAX_SESSION_MINUTES})",
         )
     if request.session_minutes > window:
         raise TourError(
@@ -364,13 +377,13 @@ def validate(request: TourRequest) -> dict[int, Schedule | None]:
         )
     zone = (request.zone or "").strip()
     if zone or request.periods != "any":
-        known = holidays.zones()
+        known = calendar.zones()
         if not zone:
             raise TourError("zone", f"zone de vacances scolaires requise ({', '.join(known)})")
         if zone not in known:
             raise TourError("zone", f"zone « {zone} » inconnue (attendu : {', '.join(known)})")
     if request.periods != "any":
-        first, last = holidays.coverage(zone)
+        first, last = calendar.coverage(zone)
         if request.date_from < first:
             raise TourError(
                 "date_from",
@@ -396,10 +409,14 @@ def validate(request: TourRequest) -> dict[int, Schedule | None]:
         seen_ids.add(stop.id)
         _check_coordinates(stop.lon, stop.lat, f"{prefix}.")
         if stop.duration_minutes is not None:
-            if not _is_int(stop.duration_minutes) or stop.duration_minutes <= 0:
+            if (
+                not _is_int(stop.duration_minutes)
+                or not MIN_SESSION_MINUTES <= stop.duration_minutes <= MAX_SESSION_MINUTES
+            ):
                 raise TourError(
                     f"{prefix}.duration_minutes",
-                    f"durée invalide : {stop.duration_minutes!r} (minutes, > 0)",
+                    f"durée invalide : {stop.duration_minutes!r} "
+                    f"(minutes, de {MIN_SESSION_MINUTES} à {MAX_SESSION_MINUTES})",
                 )
             if stop.duration_minutes > window:
                 raise TourError(
@@ -603,13 +620,13 @@ def _allowed_days(request: TourRequest) -> list[date]:
         names = ", ".join(DAY_NAMES_FR[index] for index in sorted(weekdays))
         raise TourError("weekdays", f"aucun jour retenu ({names}) entre les deux dates")
     if request.skip_public_holidays:
-        days = [day for day in days if day not in holidays.public_holidays(day.year)]
+        days = [day for day in days if day not in calendar.public_holidays(day.year)]
         if not days:
             raise TourError("date_to", "la période ne compte que des jours fériés")
     if request.periods != "any":
         zone = (request.zone or "").strip()
         wanted = request.periods == "school_holidays"
-        days = [day for day in days if holidays.is_school_holiday(day, zone) == wanted]
+        days = [day for day in days if calendar.is_school_holiday(day, zone) == wanted]
         if not days:
             which = "de vacances" if wanted else "hors vacances"
             raise TourError(

@@ -114,7 +114,7 @@ class DatasetLoad(models.Model):
     """What was last imported from each dataset of the manifest, to skip unchanged files."""
 
     dataset = models.CharField(max_length=64)
-    scope = models.CharField(max_length=200, help_text="Départements importés, triés.")
+    scope = models.TextField(help_text="Départements importés, triés, séparés par des virgules.")
     file = models.CharField(max_length=300)
     sha256 = models.CharField(max_length=64)
     counts = models.JSONField(default=dict)

@@ -6,12 +6,12 @@ import math
 import random
 from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from carto.planning import holidays
+from carto import calendar
 from carto.planning.distances import DistanceMatrix, GreatCircle
 from carto.planning.tours import (
     EXACT_MAX_STOPS,
@@ -446,15 +446,48 @@ def test_stop_duration_and_unknown_hours():
 
 
 def test_daylight_saving_time_keeps_wall_clock_times():
-    tour = request(stops=stops(2), date_from=date(2027, 3, 27), date_to=date(2027, 3, 30))
-    result = plan_tour(
-        tour,
-        router=FixedMatrix(10),
+    # Paris moves from UTC+1 to UTC+2 on Sunday 28 March 2027 at 02:00 (03:00 local).
+    # One session a day, every day, from the Saturday before to the Monday after.
+    tour = request(
+        stops=stops(3),
+        date_from=date(2027, 3, 27),
+        date_to=date(2027, 3, 30),
+        weekdays=tuple(range(7)),
+        max_sessions_per_day=1,
+        skip_public_holidays=False,  # Monday 29 March 2027 is Easter Monday
     )
-    offsets = {item.date: item.start.utcoffset() for item in result.stops}
-    assert all(item.start.time() >= time(9, 10) for item in result.stops)
-    assert set(offsets.values()) <= {timedelta(hours=1), timedelta(hours=2)}
-    assert result.stops[0].start.isoformat().startswith("2027-03-27T09:10:00+01:00")
+    result = plan_tour(tour, router=FixedMatrix(10))
+    assert not result.unscheduled
+    assert result.days == [date(2027, 3, 27), date(2027, 3, 28), date(2027, 3, 29)]
+    # The same wall-clock times on both sides of the change (09:00 + 10 min of travel)…
+    assert [(item.start.time(), item.end.time()) for item in result.stops] == [
+        (time(9, 10), time(11, 10))
+    ] * 3
+    # …with the offset of each day: the Saturday in winter time, the Sunday and Monday in summer time.
+    assert [item.start.utcoffset() for item in result.stops] == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=2),
+    ]
+    assert [item.end.utcoffset() for item in result.stops] == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=2),
+    ]
+    utc = [(item.start.astimezone(UTC), item.end.astimezone(UTC)) for item in result.stops]
+    assert [start for start, _end in utc] == [
+        datetime(2027, 3, 27, 8, 10, tzinfo=UTC),
+        datetime(2027, 3, 28, 7, 10, tzinfo=UTC),
+        datetime(2027, 3, 29, 7, 10, tzinfo=UTC),
+    ]
+    # Each session lasts its 2 hours of real time; the night of the change is an hour short.
+    assert [end - start for start, end in utc] == [timedelta(hours=2)] * 3
+    assert utc[1][0] - utc[0][0] == timedelta(hours=23)
+    assert [item["start"] for item in result.as_dict()["stops"]] == [
+        "2027-03-27T09:10:00+01:00",
+        "2027-03-28T09:10:00+02:00",
+        "2027-03-29T09:10:00+02:00",
+    ]
 
 
 def test_open_tour_totals():
@@ -482,7 +515,7 @@ def test_default_router_comes_from_settings(settings):
 
 
 def test_holiday_data_covers_two_school_years_in_each_zone():
-    periods = holidays.load()
+    periods = calendar.load()
     for zone in ("A", "B", "C"):
         names = Counter(p.description for p in periods if p.zone == zone)
         for name in (
@@ -492,10 +525,10 @@ def test_holiday_data_covers_two_school_years_in_each_zone():
             "Vacances de printemps",
         ):
             assert names[name] == 2, (zone, name)
-        first, last = holidays.coverage(zone)
+        first, last = calendar.coverage(zone)
         assert first == date(2025, 10, 18)
         assert last == date(2027, 7, 2)  # summer 2027 starts on 3 July, its end is not published
-    assert holidays.zones() == ("A", "B", "C")
+    assert calendar.zones() == ("A", "B", "C")
 
 
 @pytest.mark.parametrize(
@@ -519,26 +552,26 @@ def test_holiday_data_covers_two_school_years_in_each_zone():
     ],
 )
 def test_is_school_holiday(day, zone, expected):
-    assert holidays.is_school_holiday(day, zone) is expected
+    assert calendar.is_school_holiday(day, zone) is expected
 
 
 def test_holiday_questions_outside_what_the_data_knows():
-    with pytest.raises(holidays.HolidayDataError, match="zone « D » inconnue"):
-        holidays.is_school_holiday(date(2026, 12, 1), "D")
-    with pytest.raises(holidays.HolidayDataError, match="03/07/2027"):
-        holidays.is_school_holiday(date(2027, 7, 3), "B")
-    with pytest.raises(holidays.HolidayDataError):
-        holidays.is_school_holiday(date(2025, 9, 1), "B")
+    with pytest.raises(calendar.HolidayDataError, match="zone « D » inconnue"):
+        calendar.is_school_holiday(date(2026, 12, 1), "D")
+    with pytest.raises(calendar.HolidayDataError, match="03/07/2027"):
+        calendar.is_school_holiday(date(2027, 7, 3), "B")
+    with pytest.raises(calendar.HolidayDataError):
+        calendar.is_school_holiday(date(2025, 9, 1), "B")
 
 
 def test_periods_between_two_dates():
-    found = holidays.periods("B", date(2026, 12, 1), date(2027, 3, 1))
+    found = calendar.periods("B", date(2026, 12, 1), date(2027, 3, 1))
     assert [(p.description, p.start, p.end) for p in found] == [
         ("Vacances de Noël", date(2026, 12, 19), date(2027, 1, 4)),
         ("Vacances d'hiver", date(2027, 2, 20), date(2027, 3, 8)),
     ]
     assert found[1].last_day == date(2027, 3, 7)
-    assert holidays.periods("B", date(2026, 11, 2), date(2026, 12, 18)) == []
+    assert calendar.periods("B", date(2026, 11, 2), date(2026, 12, 18)) == []
 
 
 @pytest.mark.parametrize(
@@ -568,8 +601,8 @@ def test_malformed_holiday_file_names_the_line(tmp_path: Path, line, message):
         "# source\nzone,description,start,end\nB,Toussaint,2026-10-17,2026-11-02\n" + line + "\n",
         encoding="utf-8",
     )
-    with pytest.raises(holidays.HolidayDataError) as caught:
-        holidays.read_periods(path)
+    with pytest.raises(calendar.HolidayDataError) as caught:
+        calendar.read_periods(path)
     assert message in str(caught.value)
     assert "vacances.csv" in str(caught.value)
 
@@ -577,19 +610,19 @@ def test_malformed_holiday_file_names_the_line(tmp_path: Path, line, message):
 def test_bad_header_is_refused(tmp_path: Path):
     path = tmp_path / "vacances.csv"
     path.write_text("zone;description;start;end\n", encoding="utf-8")
-    with pytest.raises(holidays.HolidayDataError, match="ligne 1 : en-tête"):
-        holidays.read_periods(path)
+    with pytest.raises(calendar.HolidayDataError, match="ligne 1 : en-tête"):
+        calendar.read_periods(path)
 
 
 def test_public_holidays():
-    days_2026 = holidays.public_holidays(2026)
+    days_2026 = calendar.public_holidays(2026)
     assert len(days_2026) == 11
     assert days_2026[date(2026, 4, 6)] == "Lundi de Pâques"
     assert days_2026[date(2026, 5, 14)] == "Ascension"  # the dataset's Ascension bridge starts then
     assert days_2026[date(2026, 5, 25)] == "Lundi de Pentecôte"
-    assert holidays.public_holidays(2027)[date(2027, 5, 6)] == "Ascension"
-    assert date(2025, 4, 21) in holidays.public_holidays(2025)  # Easter Monday 2025
-    assert date(2024, 4, 1) in holidays.public_holidays(2024)  # Easter Monday 2024
+    assert calendar.public_holidays(2027)[date(2027, 5, 6)] == "Ascension"
+    assert date(2025, 4, 21) in calendar.public_holidays(2025)  # Easter Monday 2025
+    assert date(2024, 4, 1) in calendar.public_holidays(2024)  # Easter Monday 2024
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -616,7 +649,7 @@ def test_public_holidays():
         ({"stops": [StopInput("a", "A", 2.0, 95.0)]}, "stops[0].lat", "latitude invalide"),
         ({"stops": [StopInput("a", "A", 2, 50), StopInput("a", "B", 3, 50)]}, "stops[1].id", "en double"),
         ({"stops": [StopInput("a", "A", 2, 50, opening_hours="Mo 25:00-26:00")]}, "stops[0].opening_hours", "illisibles"),
-        ({"stops": [StopInput("a", "A", 2, 50, duration_minutes=1000)]}, "stops[0].duration_minutes", "dépasse"),
+        ({"stops": [StopInput("a", "A", 2, 50, duration_minutes=700)]}, "stops[0].duration_minutes", "dépasse"),
         (
             {"periods": "school_holidays", "zone": "B", "date_from": date(2027, 6, 1), "date_to": date(2027, 7, 15)},
             "date_to",

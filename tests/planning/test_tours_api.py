@@ -3,11 +3,13 @@
 import csv
 import io
 import json
+import socket
 
 import pytest
 from icalendar import Calendar
 
 from carto.actors.models import Actor
+from tests.helpers import body as read
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/planning/tours/"
@@ -58,7 +60,7 @@ def test_exports(client):
     geojson = post(client, body(), export="geojson").json()
     kinds = [f["geometry"]["type"] for f in geojson["features"]]
     assert kinds.count("LineString") == 1 and kinds.count("Point") >= 4
-    table = list(csv.reader(io.StringIO(post(client, body(), export="csv").content.decode())))
+    table = list(csv.reader(io.StringIO(read(post(client, body(), export="csv")).decode())))
     assert len(table) >= 5
     roadbook = post(client, body(name="Tournée numérique"), export="html").content.decode()
     assert (
@@ -95,3 +97,17 @@ def test_bad_input_answers_400_naming_the_field(client, change, field):
 
 def test_unknown_format(client):
     assert "« format »" in post(client, body(), status=400, export="pdf").json()["detail"]
+
+
+def test_router_unavailable_answers_503_in_french(client, settings):
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CARTO_ROUTER_URL = f"http://127.0.0.1:{port}"
+    settings.CARTO_ROUTER_TIMEOUT = 2
+    response = post(client, body(), status=503)
+    assert response["Content-Type"].startswith("application/json")
+    detail = response.json()["detail"]
+    assert detail.startswith("Calcul d'itinéraire indisponible")
+    assert "injoignable" in detail
+    assert str(port) not in detail  # the router is an internal host: its address stays in the logs

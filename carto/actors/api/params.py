@@ -1,5 +1,6 @@
 """Query parameters of the directory API, validated with messages that name them."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from carto.api import BBoxField, QueryParams
@@ -13,6 +14,9 @@ DEFAULT_PAGE_SIZE = 100
 MAX_RADIUS_KM = 500
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", "example": "2.832435,50.429256"}
+)
 class PointField(serializers.Field):
     """`lon,lat` in WGS84."""
 
@@ -36,6 +40,7 @@ class PointField(serializers.Field):
         return f"{value[0]},{value[1]}"
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[a-z]+:[0-9A-Za-z]+$", "example": "bv:62498"})
 class TerritoryRefField(serializers.Field):
     """`kind:code`, e.g. bv:62498, qpv:QN06224M, departement:62 — a loaded territory."""
 

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from carto import calendar
+
 from .. import opening_hours
 from ..models import Actor, ActorKind, Initiative, Public, Theme
 
@@ -83,12 +85,17 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
             return None
 
     def get_open_now(self, actor) -> bool | None:
-        """Open at this minute, in French local time (None: hours unknown or not understood)."""
+        """Open at this minute, in French local time, public holidays of the actor's
+        département included (None: hours unknown or not understood)."""
         if not actor.opening_hours:
             return None
         now = timezone.localtime(timezone.now(), PARIS).replace(tzinfo=None)
         try:
-            return opening_hours.is_open(actor.opening_hours, now)
+            return opening_hours.is_open(
+                actor.opening_hours,
+                now,
+                lambda day: calendar.is_public_holiday(day, actor.departement_code),
+            )
         except opening_hours.OpeningHoursError:
             return None
 

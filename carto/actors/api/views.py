@@ -1,19 +1,19 @@
 """Directory API: actors and initiatives as GeoJSON built by PostGIS (or CSV),
 their details, and the taxonomy with counts."""
 
-import csv
-import io
 import json
 
 from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
 from django.db.models import Count, Func
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from carto import csv_export
 from carto.api import (
     CachedGetMixin,
     QueryParams,
@@ -21,19 +21,35 @@ from carto.api import (
     paged_feature_collection,
     parse_query,
 )
-from carto.territories.api.views import FEATURE_COLLECTION_SCHEMA
+from carto.openapi import CSV, GEOJSON, JSON, csv_document, errors
 from carto.territories.querysets import zoom_tolerance
 
 from ..functions import ActorFeature, InitiativeFeature, distance_or_null
 from ..geocoding import BanClient, GeocodingError
 from ..models import Actor, ActorKind, Initiative, Public, Theme
 from .params import DirectoryParams, InitiativeParams
+from .schemas import (
+    ACTOR_COLLECTION,
+    ACTOR_DETAIL,
+    GEOCODE,
+    INITIATIVE_COLLECTION,
+    INITIATIVE_DETAIL,
+    TAXONOMY,
+)
 from .serializers import ActorDetailSerializer, InitiativeDetailSerializer
 
 CSV_CAP = 50_000
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["geojson", "csv"], description="csv : export tabulaire."
 )
+
+
+def list_responses(collection: dict) -> dict:
+    return {
+        (200, GEOJSON): collection,
+        (200, CSV): csv_document("Export tabulaire (format=csv), au plus 50 000 lignes."),
+        **errors(404),
+    }
 
 
 def filtered(queryset, params: dict):
@@ -85,20 +101,12 @@ class DirectoryListView(CachedGetMixin, APIView):
         )
 
     def csv_response(self, queryset, count: int) -> HttpResponse:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([title for _key, title in self.csv_columns])
-        for row in self.csv_rows(queryset[:CSV_CAP]):
-            writer.writerow(row)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
-        response["X-Total-Count"] = str(count)
-        response["X-Truncated"] = "true" if count > CSV_CAP else "false"
-        return response
-
-
-def _join(values) -> str:
-    return "|".join(values or [])
+        return csv_export.response(
+            [title for _key, title in self.csv_columns],
+            self.csv_rows(queryset[:CSV_CAP]),
+            self.csv_filename,
+            {"X-Total-Count": str(count), "X-Truncated": "true" if count > CSV_CAP else "false"},
+        )
 
 
 class ActorListView(DirectoryListView):
@@ -129,20 +137,21 @@ class ActorListView(DirectoryListView):
                     values.append(round(actor.location.y, 6))
                 elif key == "distance_m":
                     distance = getattr(actor, "distance_m", None)
-                    values.append("" if distance is None else round(distance, 1))
+                    values.append(None if distance is None else round(distance, 1))
                 else:
-                    value = getattr(actor, key)
-                    values.append(_join(value) if isinstance(value, list) else value)
+                    values.append(getattr(actor, key))
             yield values
 
     @extend_schema(
         operation_id="actors_list",
         summary="Acteurs publiés (GeoJSON ou CSV)",
+        description=(
+            "Une FeatureCollection paginée (`page_size` ≤ 500), ou avec `format=csv` un export "
+            "tabulaire (au plus 50 000 lignes ; en-têtes X-Total-Count et X-Truncated). Avec "
+            "`near`, du plus proche au plus lointain, chaque acteur avec `distance_m`."
+        ),
         parameters=[DirectoryParams, FORMAT_PARAMETER],
-        responses={
-            (200, "application/geo+json"): FEATURE_COLLECTION_SCHEMA,
-            (200, "text/csv"): OpenApiTypes.STR,
-        },
+        responses=list_responses(ACTOR_COLLECTION),
         tags=["annuaire"],
     )
     def get(self, request):
@@ -173,9 +182,9 @@ class InitiativeListView(DirectoryListView):
                 value = getattr(initiative, key, None)
                 if key == "organizer":
                     value = initiative.organizer.name if initiative.organizer else ""
-                elif key == "distance_m":
-                    value = "" if value is None else round(value, 1)
-                values.append(_join(value) if isinstance(value, list) else value)
+                elif key == "distance_m" and value is not None:
+                    value = round(value, 1)
+                values.append(value)
             yield values
 
     @extend_schema(
@@ -183,10 +192,7 @@ class InitiativeListView(DirectoryListView):
         summary="Initiatives publiées (GeoJSON ou CSV)",
         description="Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure organisatrice.",
         parameters=[InitiativeParams, FORMAT_PARAMETER],
-        responses={
-            (200, "application/geo+json"): FEATURE_COLLECTION_SCHEMA,
-            (200, "text/csv"): OpenApiTypes.STR,
-        },
+        responses=list_responses(INITIATIVE_COLLECTION),
         tags=["annuaire"],
     )
     def get(self, request):
@@ -197,7 +203,7 @@ class ActorDetailView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="actors_detail",
         summary="Un acteur (Feature GeoJSON)",
-        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): ACTOR_DETAIL, **errors(404)},
         tags=["annuaire"],
     )
     def get(self, request, pk: int):
@@ -218,14 +224,16 @@ class InitiativeDetailView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="initiatives_detail",
         summary="Une initiative (Feature GeoJSON)",
-        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): INITIATIVE_DETAIL, **errors(404)},
         tags=["annuaire"],
     )
     def get(self, request, pk: int):
         initiative = (
             Initiative.objects.published()
             .select_related("organizer")
-            .annotate(display_geometry=Func("footprint", "location", function="COALESCE"))
+            .annotate(
+                display_geometry=Coalesce("footprint", "location", output_field=GeometryField())
+            )
             .filter(pk=pk)
             .first()
         )
@@ -243,7 +251,8 @@ class TaxonomyView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="taxonomy",
         summary="Types, thèmes et publics, avec leurs effectifs",
-        responses={200: OpenApiTypes.OBJECT},
+        description="Les vocabulaires de l'annuaire et le nombre d'acteurs (et d'initiatives) publiés pour chacun.",
+        responses={(200, JSON): TAXONOMY},
         tags=["annuaire"],
     )
     def get(self, request):
@@ -299,8 +308,12 @@ class GeocodeView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="geocode",
         summary="Recherche d'adresses (Base Adresse Nationale)",
+        description=(
+            "Les adresses proposées par la Base Adresse Nationale quand le serveur a un géocodeur "
+            "(`available`) ; sinon aucune (la recherche de territoires donne les communes)."
+        ),
         parameters=[GeocodeParams],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, JSON): GEOCODE, **errors(502)},
         tags=["annuaire"],
     )
     def get(self, request):

@@ -13,7 +13,6 @@ Every importer reads its file row by row and turns each row into an
 
 from __future__ import annotations
 
-import csv
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,13 +23,14 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
+from carto import csv_export
 from carto.sources import SourceError, optional_point
 from carto.srid import WGS84
 from carto.territories.codes import Kind, is_valid_code, search_key
 from carto.territories.models import Territory
 
 from ..models import Actor, ActorKind, Precision, Public, Status, Theme
-from ..services import attach_actors
+from ..services import analyze_directory, attach_actors
 from ..signals import directory_changed
 from ..sql import load_queries
 
@@ -123,11 +123,9 @@ class ActorImportSummary:
 
     def write_report(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        rows = ((row.line, row.source_id, row.reason) for row in self.rejected)
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["ligne", "identifiant_source", "motif"])
-            for row in self.rejected:
-                writer.writerow([row.line, row.source_id, row.reason])
+            handle.writelines(csv_export.lines(["ligne", "identifiant_source", "motif"], rows))
 
 
 # Fields copied from a record to the Actor row (the rest are derived or relational).
@@ -273,6 +271,7 @@ class ActorImporter:
             if dry_run:
                 transaction.set_rollback(True)
         if not dry_run:
+            analyze_directory()
             directory_changed.send(sender=type(self), summary=summary)
         summary.seconds = time.monotonic() - started
         return summary

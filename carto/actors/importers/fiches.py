@@ -27,7 +27,7 @@ from carto.territories.models import Territory
 from ..fabrique import parse_fabrique
 from ..fiches import ParseError, parse_fiches
 from ..models import Actor, Initiative, Precision, Status
-from ..services import attach_actors, attach_initiatives
+from ..services import analyze_directory, attach_actors, attach_initiatives
 from ..signals import directory_changed
 from ..taxonomy import kind_for, publics_for, themes_for
 from .base import ActorImportSummary, ImportAborted
@@ -227,6 +227,7 @@ class SheetImporter:
             if dry_run:
                 transaction.set_rollback(True)
         if not dry_run:
+            analyze_directory()
             directory_changed.send(sender=type(self), summary=summary)
         summary.seconds = time.monotonic() - started
         return summary

@@ -13,7 +13,7 @@ from carto.territories.codes import Kind, is_valid_code
 from carto.territories.models import Territory
 
 from ..models import Initiative, Status
-from ..services import attach_initiatives
+from ..services import analyze_directory, attach_initiatives
 from .base import (
     ActorImportSummary,
     ImportAborted,
@@ -194,5 +194,7 @@ class TerritoiresEngagementImporter:
             attach_initiatives(list(ids))
             if dry_run:
                 transaction.set_rollback(True)
+        if not dry_run:
+            analyze_directory()
         summary.seconds = time.monotonic() - started
         return summary

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from carto.api import BBoxField, CachedGetMixin, QueryParams, parse_query
+from carto.api import GEOJSON, BBoxField, CachedGetMixin, QueryParams, parse_query
+from carto.openapi import JSON, errors
 
+from . import schemas
 from .collections import COLLECTIONS
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -25,6 +27,7 @@ CONFORMANCE = [
 ]
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
+MAX_OFFSET = 1_000_000_000  # far beyond any collection, far below PostgreSQL's bigint
 
 
 class ItemsParams(QueryParams):
@@ -32,7 +35,7 @@ class ItemsParams(QueryParams):
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT
     )
-    offset = serializers.IntegerField(required=False, min_value=0, default=0)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OFFSET, default=0)
     datetime = serializers.CharField(
         required=False, help_text="Accepté ; les collections n'ont pas de dimension temporelle."
     )
@@ -41,6 +44,11 @@ class ItemsParams(QueryParams):
 
 class FormatParams(QueryParams):
     f = serializers.ChoiceField(required=False, choices=["json"])
+
+
+COLLECTION_ID = OpenApiParameter(
+    "collection_id", str, OpenApiParameter.PATH, enum=list(COLLECTIONS)
+)
 
 
 def absolute(request, name: str, **kwargs) -> str:
@@ -84,6 +92,8 @@ class LandingView(OgcView):
     @extend_schema(
         operation_id="ogc_landing",
         summary="OGC API Features : page d'accueil",
+        parameters=[FormatParams],
+        responses={(200, JSON): schemas.LANDING},
         tags=["OGC API Features"],
     )
     def get(self, request):
@@ -101,7 +111,7 @@ class LandingView(OgcView):
                     {
                         "rel": "service-desc",
                         "type": "application/vnd.oai.openapi+json;version=3.0",
-                        "href": absolute(request, "schema") + "?format=json",
+                        "href": absolute(request, "schema-json"),
                     },
                     {
                         "rel": "service-doc",
@@ -126,7 +136,11 @@ class LandingView(OgcView):
 
 class ConformanceView(OgcView):
     @extend_schema(
-        operation_id="ogc_conformance", summary="Classes de conformité", tags=["OGC API Features"]
+        operation_id="ogc_conformance",
+        summary="Classes de conformité",
+        parameters=[FormatParams],
+        responses={(200, JSON): schemas.CONFORMANCE},
+        tags=["OGC API Features"],
     )
     def get(self, request):
         parse_query(FormatParams, request)
@@ -134,7 +148,13 @@ class ConformanceView(OgcView):
 
 
 class CollectionsView(OgcView):
-    @extend_schema(operation_id="ogc_collections", summary="Collections", tags=["OGC API Features"])
+    @extend_schema(
+        operation_id="ogc_collections",
+        summary="Collections",
+        parameters=[FormatParams],
+        responses={(200, JSON): schemas.COLLECTIONS},
+        tags=["OGC API Features"],
+    )
     def get(self, request):
         parse_query(FormatParams, request)
         return JsonResponse(
@@ -154,7 +174,11 @@ class CollectionsView(OgcView):
 
 class CollectionView(OgcView):
     @extend_schema(
-        operation_id="ogc_collection", summary="Une collection", tags=["OGC API Features"]
+        operation_id="ogc_collection",
+        summary="Une collection",
+        parameters=[FormatParams, COLLECTION_ID],
+        responses={(200, JSON): schemas.COLLECTION, **errors(404)},
+        tags=["OGC API Features"],
     )
     def get(self, request, collection_id: str):
         parse_query(FormatParams, request)
@@ -168,7 +192,8 @@ class ItemsView(OgcView):
     @extend_schema(
         operation_id="ogc_items",
         summary="Objets d'une collection (GeoJSON)",
-        parameters=[ItemsParams],
+        parameters=[ItemsParams, COLLECTION_ID],
+        responses={(200, GEOJSON): schemas.ITEMS, **errors(404)},
         tags=["OGC API Features"],
     )
     def get(self, request, collection_id: str):
@@ -222,7 +247,20 @@ class ItemsView(OgcView):
 
 class ItemView(OgcView):
     @extend_schema(
-        operation_id="ogc_item", summary="Un objet (Feature GeoJSON)", tags=["OGC API Features"]
+        operation_id="ogc_item",
+        summary="Un objet (Feature GeoJSON)",
+        parameters=[
+            FormatParams,
+            COLLECTION_ID,
+            OpenApiParameter(
+                "feature_id",
+                str,
+                OpenApiParameter.PATH,
+                description="Identifiant : un nombre (acteurs, initiatives) ou un code de territoire.",
+            ),
+        ],
+        responses={(200, GEOJSON): schemas.ITEM, **errors(404)},
+        tags=["OGC API Features"],
     )
     def get(self, request, collection_id: str, feature_id: str):
         collection = get_collection(collection_id)

@@ -9,9 +9,11 @@ from rest_framework.views import APIView
 
 from carto.actors.api.params import SlugListField, TerritoryRefField
 from carto.actors.models import Actor, ActorKind, Public, Theme
+from carto.openapi import JSON
 
 from ..services import siting_candidates, siting_targets
 from ..siting import SitingError, exact_is_tractable, exact_site, site
+from .schemas import SITING
 
 MAX_CANDIDATES = 5000
 
@@ -58,6 +60,7 @@ class SitingView(APIView):
         operation_id="planning_siting",
         summary="Choisir k lieux d'accueil qui mettent le plus d'habitants à portée",
         request=SitingRequest,
+        responses={(200, JSON): SITING},
         tags=["planification"],
     )
     def post(self, request):

@@ -2,47 +2,46 @@
 GeoJSON, iCalendar, CSV or as a printable roadbook (?format=)."""
 
 import json
+import logging
 from datetime import time
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from carto import calendar
 from carto.actors.models import Actor
+from carto.api import TextLineField
+from carto.openapi import CSV, GEOJSON, JSON, csv_document, string
 
+from .. import tours
 from ..distances import RouterError
 from ..exports import to_csv, to_geojson, to_ics
 from ..tours import Place, StopInput, TourError, TourRequest, plan_tour
+from .schemas import TOUR, TOUR_GEOJSON
 
-MAX_STOPS = 100
 FORMATS = ["json", "geojson", "ics", "csv", "html"]
+logger = logging.getLogger(__name__)
 
 
 class PlaceSerializer(serializers.Serializer):
     actor = serializers.IntegerField(
-        required=False, help_text="Un acteur publié de l'annuaire (sinon lon/lat)."
+        required=False, min_value=1, help_text="Un acteur publié de l'annuaire (sinon lon/lat)."
     )
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    label = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
-    opening_hours = serializers.CharField(
-        required=False, allow_blank=True, max_length=500, default=""
+    label = TextLineField(required=False, allow_blank=True, max_length=300, default="")
+    opening_hours = TextLineField(required=False, allow_blank=True, max_length=500, default="")
+    duration_minutes = serializers.IntegerField(
+        required=False, min_value=tours.MIN_SESSION_MINUTES, max_value=tours.MAX_SESSION_MINUTES
     )
-    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=720)
 
     def validate(self, attrs):
-        if "actor" in attrs:
-            actor = Actor.objects.published().filter(pk=attrs["actor"]).first()
-            if actor is None:
-                raise serializers.ValidationError(
-                    {"actor": [f"aucun acteur publié n° {attrs['actor']}"]}
-                )
-            attrs["_actor"] = actor
-        elif "lon" not in attrs or "lat" not in attrs:
+        if "actor" not in attrs and ("lon" not in attrs or "lat" not in attrs):
             raise serializers.ValidationError(
                 "un lieu est un acteur (« actor ») ou des coordonnées (« lon », « lat »)"
             )
@@ -50,35 +49,60 @@ class PlaceSerializer(serializers.Serializer):
 
 
 class TourRequestSerializer(serializers.Serializer):
+    """The request; its limits are the planner's own (carto/planning/tours.py), and the
+    actors it names are fetched in one query once the sizes are known to be bounded."""
+
     start = PlaceSerializer()
-    stops = PlaceSerializer(many=True)
+    stops = PlaceSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=tours.MAX_STOPS,
+        error_messages={
+            "empty": "au moins une étape est nécessaire",
+            "max_length": f"au plus {tours.MAX_STOPS} étapes par tournée",
+        },
+    )
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     session_minutes = serializers.IntegerField(
-        required=False, min_value=15, max_value=720, default=120
+        required=False,
+        min_value=tours.MIN_SESSION_MINUTES,
+        max_value=tours.MAX_SESSION_MINUTES,
+        default=120,
     )
     day_start = serializers.TimeField(required=False, default=time(9, 0))
     day_end = serializers.TimeField(required=False, default=time(18, 0))
-    speed_kmh = serializers.FloatField(required=False, min_value=5, max_value=130, default=40)
-    return_to_start = serializers.BooleanField(required=False, default=True)
-    periods = serializers.ChoiceField(
-        choices=["any", "school_holidays", "outside_school_holidays"], default="any"
+    speed_kmh = serializers.FloatField(
+        required=False, min_value=5, max_value=tours.MAX_SPEED_KMH, default=40
     )
-    zone = serializers.ChoiceField(choices=["", "A", "B", "C"], required=False, default="")
+    return_to_start = serializers.BooleanField(required=False, default=True)
+    periods = serializers.ChoiceField(choices=list(tours.PERIODS), default="any")
+    zone = serializers.ChoiceField(choices=["", *calendar.ZONES], required=False, default="")
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=7
     )
     max_sessions_per_day = serializers.IntegerField(
-        required=False, min_value=1, max_value=8, default=2
+        required=False, min_value=1, max_value=tours.MAX_SESSIONS_PER_DAY, default=2
     )
-    name = serializers.CharField(required=False, max_length=200, default="Tournée itinérante")
+    name = TextLineField(required=False, max_length=200, default="Tournée itinérante")
 
-    def validate_stops(self, stops):
-        if not stops:
-            raise serializers.ValidationError("au moins une étape est nécessaire")
-        if len(stops) > MAX_STOPS:
-            raise serializers.ValidationError(f"au plus {MAX_STOPS} étapes")
-        return stops
+    def validate(self, attrs):
+        places = [("start", attrs["start"])] + [
+            (f"stops[{index}]", stop) for index, stop in enumerate(attrs["stops"])
+        ]
+        wanted = {place["actor"] for _where, place in places if "actor" in place}
+        actors = Actor.objects.published().in_bulk(wanted) if wanted else {}
+        missing = {
+            f"{where}.actor": [f"aucun acteur publié n° {place['actor']}"]
+            for where, place in places
+            if "actor" in place and place["actor"] not in actors
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        for _where, place in places:
+            if "actor" in place:
+                place["_actor"] = actors[place["actor"]]
+        return attrs
 
 
 def _place(data: dict) -> tuple[float, float, str, str, str]:
@@ -137,6 +161,15 @@ class TourView(APIView):
         ),
         request=TourRequestSerializer,
         parameters=[OpenApiParameter("format", str, enum=FORMATS)],
+        responses={
+            (200, JSON): TOUR,
+            (200, GEOJSON): TOUR_GEOJSON,
+            (200, "text/calendar"): OpenApiResponse(string(), description="format=ics"),
+            (200, CSV): csv_document("format=csv : une séance par ligne."),
+            (200, "text/html"): OpenApiResponse(
+                string(), description="format=html : feuille de route."
+            ),
+        },
         tags=["planification"],
     )
     def post(self, request):
@@ -151,7 +184,10 @@ class TourView(APIView):
         except TourError as exc:
             raise ValidationError({exc.field: [exc.detail]}) from None
         except RouterError as exc:
-            return Response({"detail": f"Calcul d'itinéraire indisponible : {exc}"}, status=503)
+            logger.warning("tour: %s", exc)
+            return Response(
+                {"detail": f"Calcul d'itinéraire indisponible : {exc.public}"}, status=503
+            )
         if export == "geojson":
             return HttpResponse(
                 json.dumps(to_geojson(result), ensure_ascii=False),

@@ -1,23 +1,23 @@
 """Coverage API: one Feature per territory with coverage figures, and the gaps first."""
 
-import csv
-import io
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from carto import csv_export
 from carto.actors.api.params import SlugListField, TerritoryRefField
 from carto.actors.models import ActorKind, Public, Theme
 from carto.api import CachedGetMixin, QueryParams, geojson_response, parse_query
+from carto.openapi import CSV, GEOJSON, csv_document
 from carto.territories.functions import TerritoryFeature
 from carto.territories.models import Territory
 from carto.territories.querysets import zoom_tolerance
 
 from ..services import LEVELS, coverage, gaps
+from .schemas import COVERAGE, GAPS
 
 CSV_COLUMNS = [
     ("kind", "niveau"), ("code", "code"), ("name", "nom"), ("population", "population"),
@@ -59,17 +59,11 @@ def _filters(params: dict) -> dict:
 
 
 def csv_response(rows, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title for _key, title in CSV_COLUMNS])
-    for row in rows:
-        values = row.__dict__
-        writer.writerow(
-            ["" if values.get(key) is None else values.get(key) for key, _title in CSV_COLUMNS]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_export.response(
+        [title for _key, title in CSV_COLUMNS],
+        ([row.__dict__.get(key) for key, _title in CSV_COLUMNS] for row in rows),
+        filename,
+    )
 
 
 def feature_collection(rows, params: dict, **members) -> HttpResponse:
@@ -107,8 +101,11 @@ class CoverageView(CachedGetMixin, APIView):
             "mairie de chaque commune) à moins de `max_km` d'un acteur. Pour les QPV : distance au plus proche "
             "acteur depuis le contour (ou la commune si le contour est inconnu) et couvert oui/non."
         ),
-        parameters=[CoverageParams, OpenApiParameter("format", str, enum=["geojson", "csv"])],
-        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        parameters=[CoverageParams],
+        responses={
+            (200, GEOJSON): COVERAGE,
+            (200, CSV): csv_document("Un territoire par ligne (format=csv)."),
+        },
         tags=["planification"],
     )
     def get(self, request):
@@ -126,8 +123,13 @@ class GapsView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="coverage_gaps",
         summary="Zones blanches : les territoires les moins couverts d'abord",
-        parameters=[GapsParams, OpenApiParameter("format", str, enum=["geojson", "csv"])],
-        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        parameters=[GapsParams],
+        responses={
+            (200, GEOJSON): GAPS,
+            (200, CSV): csv_document(
+                "Les moins couverts d'abord, un territoire par ligne (format=csv)."
+            ),
+        },
         tags=["planification"],
     )
     def get(self, request):

@@ -4,7 +4,6 @@ import json
 
 from django.contrib.gis.db.models.functions import Envelope
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from carto.api import (
     paged_feature_collection,
     parse_query,
 )
+from carto.openapi import JSON, errors
 
 from ..codes import KIND_ORDER, Kind, is_valid_code, normalize_code
 from ..functions import TerritoryFeature
@@ -23,29 +23,13 @@ from ..models import Territory
 from ..querysets import zoom_tolerance
 from ..services import locate
 from .params import LocateParams, SearchParams, TerritoryListParams, ZoomParams
+from .schemas import LOCATION, SEARCH_RESULTS, TERRITORY_COLLECTION, TERRITORY_DETAIL
 from .serializers import (
     TerritoryFeatureSerializer,
     TerritorySearchResultSerializer,
     TerritorySummarySerializer,
     with_display_geometry,
 )
-
-FEATURE_COLLECTION_SCHEMA = {
-    "type": "object",
-    "description": "FeatureCollection GeoJSON (RFC 7946) paginée.",
-    "properties": {
-        "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "features": {"type": "array", "items": {"type": "object"}},
-        "count": {"type": "integer", "description": "Nombre total de territoires correspondants."},
-        "numberReturned": {"type": "integer"},
-        "page": {"type": "integer"},
-        "page_size": {"type": "integer"},
-        "truncated": {"type": "boolean", "description": "Vrai si d'autres pages existent."},
-        "next": {"type": "string", "nullable": True},
-        "previous": {"type": "string", "nullable": True},
-        "zoom": {"type": "integer", "nullable": True},
-    },
-}
 
 
 class TerritoryListView(CachedGetMixin, APIView):
@@ -54,8 +38,9 @@ class TerritoryListView(CachedGetMixin, APIView):
     @extend_schema(
         operation_id="territories_list",
         summary="Contours des territoires (GeoJSON)",
+        description="Une FeatureCollection paginée, contours simplifiés à la taille d'un pixel pour `zoom`.",
         parameters=[TerritoryListParams],
-        responses={(200, GEOJSON): FEATURE_COLLECTION_SCHEMA},
+        responses={(200, GEOJSON): TERRITORY_COLLECTION, **errors(404)},
         tags=["territoires"],
     )
     def get(self, request):
@@ -90,7 +75,7 @@ class TerritoryDetailView(CachedGetMixin, APIView):
                 "code", str, OpenApiParameter.PATH, description="Code officiel (INSEE, SIREN, QPV)."
             ),
         ],
-        responses={(200, GEOJSON): OpenApiTypes.OBJECT},
+        responses={(200, GEOJSON): TERRITORY_DETAIL, **errors(404)},
         tags=["territoires"],
     )
     def get(self, request, kind: str, code: str):
@@ -121,7 +106,7 @@ class TerritoryLocateView(CachedGetMixin, APIView):
             "`qpv_in_commune` liste les QPV de la commune dont le contour n'est pas connu."
         ),
         parameters=[LocateParams],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, JSON): LOCATION},
         examples=[
             OpenApiExample(
                 "Mairie de Lens", value={"lon": 2.832435, "lat": 50.429256}, request_only=True
@@ -154,7 +139,7 @@ class TerritorySearchView(CachedGetMixin, APIView):
         summary="Recherche de territoires (autocomplétion)",
         description="Noms et codes de tous les types, sans tenir compte des accents (« lievin » trouve Liévin).",
         parameters=[SearchParams],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, JSON): SEARCH_RESULTS},
         tags=["territoires"],
     )
     def get(self, request):

@@ -1,4 +1,5 @@
-"""French school holidays (from data) and public holidays (computed), for the tour planner.
+"""French calendar: school holidays (from data) and public holidays (the ``holidays``
+package), shared by the directory (« ouvert maintenant »), the tour planner and the agenda.
 
 Design choice: school holidays are data, not code. ``data/calendrier/vacances_scolaires.csv``
 (``zone,description,start,end``, ``#`` comment lines) holds the periods of the
@@ -18,9 +19,10 @@ The file is read once per process (``load`` is cached) and validated row by row:
 bad zone, date, column count, an end not after its start or two overlapping periods
 of one zone raise ``HolidayDataError`` naming the file and the line.
 
-``public_holidays(year)`` gives the eleven metropolitan public holidays (the Easter
-dates by the anonymous Gregorian algorithm); Alsace-Moselle's two extra days (Good
-Friday, 26 December) are not included.
+Public holidays come from the well-kept ``holidays`` package, with the French
+subdivisions it knows: ``public_holidays(year, departement)`` gives the metropolitan
+days, plus Good Friday and 26 December in Moselle, Bas-Rhin and Haut-Rhin, and the
+abolition-of-slavery days of Guadeloupe, Martinique, Guyane, La Réunion and Mayotte.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
+
 __all__ = [
     "CSV_NAME",
     "ZONES",
     "HolidayDataError",
     "HolidayPeriod",
     "coverage",
+    "is_public_holiday",
     "is_school_holiday",
     "load",
     "periods",
@@ -203,36 +208,29 @@ def periods(zone: str, date_from: date, date_to: date) -> list[HolidayPeriod]:
     ]
 
 
-def _easter(year: int) -> date:
-    """Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+# The départements whose public holidays differ from metropolitan France, by the
+# subdivision code of the ``holidays`` package.
+SUBDIVISIONS = {
+    "57": "57",  # Moselle
+    "67": "6AE",  # Bas-Rhin
+    "68": "6AE",  # Haut-Rhin
+    "971": "971",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "976": "976",
+}
 
 
 @functools.cache
-def public_holidays(year: int) -> dict[date, str]:
-    """The metropolitan French public holidays (jours fériés) of ``year``, by date."""
-    easter = _easter(year)
-    days = {
-        date(year, 1, 1): "Jour de l'an",
-        easter + timedelta(days=1): "Lundi de Pâques",
-        date(year, 5, 1): "Fête du Travail",
-        date(year, 5, 8): "Victoire 1945",
-        easter + timedelta(days=39): "Ascension",
-        easter + timedelta(days=50): "Lundi de Pentecôte",
-        date(year, 7, 14): "Fête nationale",
-        date(year, 8, 15): "Assomption",
-        date(year, 11, 1): "Toussaint",
-        date(year, 11, 11): "Armistice 1918",
-        date(year, 12, 25): "Noël",
-    }
+def public_holidays(year: int, departement: str = "") -> dict[date, str]:
+    """The public holidays (jours fériés) of ``year`` in a département (metropolitan
+    France when empty or ordinary), by date, with their French names."""
+    days = holidays.France(
+        years=year, subdiv=SUBDIVISIONS.get(departement), language="fr", categories="public"
+    )
     return dict(sorted(days.items()))
+
+
+def is_public_holiday(day: date, departement: str = "") -> bool:
+    return day in public_holidays(day.year, departement)

@@ -1,0 +1,246 @@
+"""Response schemas of the directory API (what sql/features.sql and the serializers
+build), for the OpenAPI description."""
+
+from carto.openapi import (
+    CODES,
+    LON_LAT,
+    POINT,
+    array,
+    boolean,
+    feature,
+    geometry,
+    integer,
+    number,
+    obj,
+    paged_collection,
+    string,
+)
+
+from ..models import Precision
+
+LINK = obj({"id": integer(), "name": string(), "url": string()}, required=["id", "name", "url"])
+TERM = obj({"slug": string(), "label": string()}, required=["slug", "label"])
+PRECISION = string(enum=list(Precision.values))
+
+# The properties built by carto_actor_feature (nulls and empty values stripped).
+ACTOR_PROPERTIES = obj(
+    {
+        "id": integer(),
+        "name": string(),
+        "kind": string(),
+        "kind_label": string(),
+        "themes": CODES,
+        "publics": CODES,
+        "labels": CODES,
+        "address": string(),
+        "postcode": string(),
+        "city": string(),
+        "precision": PRECISION,
+        "to_locate": boolean(),
+        "itinerant": boolean(),
+        "opening_hours": string(),
+        "appointment": boolean(),
+        "email": string(),
+        "phone": string(),
+        "website": string(),
+        "network": string(),
+        "parent_id": integer(),
+        "commune": string(),
+        "epci": string(),
+        "bv": string(),
+        "departement": string(),
+        "region": string(),
+        "qpv": CODES,
+        "qpv_near": CODES,
+        "source": string(),
+        "last_verified": string(format="date"),
+        "distance_m": number(description="Avec `near` : distance au point, en mètres."),
+        "url": string(),
+    },
+    required=["id", "name", "kind", "kind_label", "themes", "publics", "precision", "url"],
+)
+ACTOR_FEATURE = feature(ACTOR_PROPERTIES, POINT, integer())
+ACTOR_COLLECTION = paged_collection(ACTOR_FEATURE)
+
+ACTOR_DETAIL_REQUIRED = [
+    "name", "kind", "kind_label", "themes", "publics", "precision", "precision_label",
+    "to_locate", "opening_hours", "opening_hours_text", "open_now", "itinerant",
+    "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
+]  # fmt: skip
+ACTOR_DETAIL = obj(
+    {
+        "type": string(enum=["Feature"]),
+        "id": integer(),
+        "geometry": POINT,
+        "properties": obj(
+            {
+                "name": string(),
+                "kind": string(),
+                "kind_label": string(),
+                "themes": array(TERM),
+                "publics": array(TERM),
+                "labels": CODES,
+                "description": string(),
+                "siret": string(),
+                "rna": string(),
+                "network": string(),
+                "address": string(),
+                "address_extra": string(),
+                "postcode": string(),
+                "city": string(),
+                "precision": PRECISION,
+                "precision_label": string(),
+                "to_locate": boolean(),
+                "service_area_codes": CODES,
+                "opening_hours": string(),
+                "opening_hours_text": array(string(), nullable=True),
+                "open_now": boolean(nullable=True),
+                "appointment": boolean(),
+                "itinerant": boolean(),
+                "email": string(),
+                "phone": string(),
+                "website": string(),
+                "parent": {**LINK, "nullable": True},
+                "antennas": array(LINK),
+                "initiatives": array(
+                    obj(
+                        {"id": integer(), "title": string(), "url": string()},
+                        required=["id", "title", "url"],
+                    )
+                ),
+                "duplicate_of": {**LINK, "nullable": True},
+                "territories": obj(
+                    {
+                        "commune": string(nullable=True),
+                        "epci": string(nullable=True),
+                        "bv": string(nullable=True),
+                        "departement": string(nullable=True),
+                        "region": string(nullable=True),
+                        "qpv": CODES,
+                        "qpv_near": CODES,
+                    },
+                    required=["commune", "epci", "bv", "departement", "region", "qpv", "qpv_near"],
+                ),
+                "source": string(),
+                "source_id": string(),
+                "source_url": string(),
+                "last_verified": string(nullable=True, format="date"),
+                "updated_at": string(format="date-time"),
+            },
+            required=ACTOR_DETAIL_REQUIRED,
+        ),
+    },
+    required=["type", "id", "geometry", "properties"],
+)
+
+# The properties built by carto_initiative_feature.
+INITIATIVE_PROPERTIES = obj(
+    {
+        "id": integer(),
+        "title": string(),
+        "summary": string(),
+        "action_status": string(),
+        "dimension": string(),
+        "themes": CODES,
+        "publics": CODES,
+        "keywords": CODES,
+        "organizer": LINK,
+        "territory_scope": string(),
+        "footprint": CODES,
+        "period": string(),
+        "link": string(),
+        "source": string(),
+        "distance_m": number(),
+        "url": string(),
+    },
+    required=["id", "title", "themes", "publics", "source", "url"],
+)
+INITIATIVE_GEOMETRY = geometry("Point", "Polygon", "MultiPolygon", nullable=True)
+INITIATIVE_FEATURE = feature(INITIATIVE_PROPERTIES, INITIATIVE_GEOMETRY, integer())
+INITIATIVE_COLLECTION = paged_collection(INITIATIVE_FEATURE)
+
+_TEXT_FIELDS = [
+    "title", "action_status", "end_reason", "dimension", "summary", "partners", "initiators",
+    "initiative_precision", "context", "territory_scope", "description", "resources", "people",
+    "results_territory", "results_centre", "results_inhabitants", "limits", "perspectives",
+    "period", "url", "source", "source_id", "source_url",
+]  # fmt: skip
+INITIATIVE_DETAIL = obj(
+    {
+        "type": string(enum=["Feature"]),
+        "id": integer(),
+        "geometry": INITIATIVE_GEOMETRY,
+        "properties": obj(
+            {
+                **{name: string() for name in _TEXT_FIELDS},
+                "keywords": CODES,
+                "themes": array(TERM),
+                "publics": array(TERM),
+                "organizer": {**LINK, "nullable": True},
+                "partner_actors": array(LINK),
+                "footprint_codes": CODES,
+                "territory_codes": CODES,
+                "updated_at": string(format="date-time"),
+            },
+            required=[*_TEXT_FIELDS, "themes", "publics", "organizer", "partner_actors"],
+        ),
+    },
+    required=["type", "id", "geometry", "properties"],
+)
+
+_COUNTED_TERM = {"slug": string(), "label": string(), "actors": integer(minimum=0)}
+TAXONOMY = obj(
+    {
+        "kinds": array(
+            obj(
+                {**_COUNTED_TERM, "typology": string(nullable=True)},
+                required=["slug", "label", "actors"],
+            )
+        ),
+        "themes": array(
+            obj(
+                {**_COUNTED_TERM, "initiatives": integer(minimum=0)},
+                required=["slug", "label", "actors", "initiatives"],
+            )
+        ),
+        "publics": array(
+            obj(
+                {**_COUNTED_TERM, "initiatives": integer(minimum=0)},
+                required=["slug", "label", "actors", "initiatives"],
+            )
+        ),
+        "totals": obj(
+            {"actors": integer(minimum=0), "initiatives": integer(minimum=0)},
+            required=["actors", "initiatives"],
+        ),
+    },
+    required=["kinds", "themes", "publics", "totals"],
+)
+
+GEOCODE = obj(
+    {
+        "q": string(),
+        "available": boolean(),
+        "results": array(
+            obj(
+                {
+                    "label": string(),
+                    "center": LON_LAT,
+                    "precision": string(),
+                    "citycode": string(nullable=True),
+                },
+                required=["label", "center", "precision"],
+            )
+        ),
+    },
+    required=["q", "available", "results"],
+)
+
+__all__ = [
+    "ACTOR_COLLECTION",
+    "ACTOR_DETAIL",
+    "GEOCODE",
+    "INITIATIVE_COLLECTION",
+    "INITIATIVE_DETAIL",
+    "TAXONOMY",
+]
