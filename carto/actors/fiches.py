@@ -124,9 +124,13 @@ SECTIONS = (
 # The next non-blank line after a real sheet heading is one of these.
 OPENERS = ("DESCRIPTION DE L'ACTION", "Statut de l'action")
 
-_HEADING = re.compile(r"^actions\s*[\"“”«]\s*(?P<title>.*?)\s*[\"“”»]$", re.IGNORECASE)
+# The title is stripped in Python: `\s*(.*?)\s*` around it backtracks in cubic time on a
+# line of spaces that does not end with a quote (1 000 spaces took 20 s).
+_HEADING = re.compile(r"^actions\s*[\"“”«](?P<title>.*)[\"“”»]$", re.IGNORECASE)
 _DASH = re.compile(r"^[-–—]\s*")
-_DEPARTMENT_SEPARATOR = re.compile(r"\s+[-–]\s+")
+# Tried at the start of a run of spaces only: from inside the run it cannot match, and trying
+# every position made a long run quadratic.
+_DEPARTMENT_SEPARATOR = re.compile(r"(?<!\s)\s+[-–]\s+")
 _GLUED = re.compile(r"[-–—]\s+")  # `text- Label`: a dash then a space, unlike « tout-public »
 _GLUE_WINDOW = 160  # a glued label is looked for in the last characters of a line only
 
@@ -234,7 +238,7 @@ def _heading_title(line: str, lines: list[str], number: int) -> str | None:
         return None
     for following in lines[number:]:
         if following.strip():
-            return match["title"] if fold_label(following) in _OPENER_INDEX else None
+            return match["title"].strip() if fold_label(following) in _OPENER_INDEX else None
     return None
 
 
