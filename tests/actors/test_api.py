@@ -13,6 +13,7 @@ from shapely.geometry import box, shape
 
 from carto.actors.models import Actor, Initiative
 from carto.territories.models import Territory
+from tests.helpers import body, initiatives_inside, outline
 
 pytestmark = pytest.mark.django_db
 LENS = (2.832435, 50.429256)
@@ -161,11 +162,9 @@ class TestFilters:
     def test_initiatives_by_territory_and_theme(self, client):
         data = features(client, "/api/v1/initiatives/", territory="departement:62", page_size=500)
         ids = {f["id"] for f in data["features"]}
-        assert ids == set(
-            Initiative.objects.published()
-            .filter(territory_codes__contains=["departement:62"])
-            .values_list("id", flat=True)
-        )
+        # Independently: the footprint (or the organiser's place) on the département's outline.
+        expected = {i.id for i in initiatives_inside(outline("departement", "62"))}
+        assert ids == expected and len(expected) < Initiative.objects.published().count()
         assert any(f["properties"]["title"] == "ALLEZ LES FILLES" for f in data["features"])
         geometry_types = {f["geometry"]["type"] for f in data["features"]}
         assert "MultiPolygon" in geometry_types  # footprints
@@ -221,7 +220,7 @@ class TestPrivacy:
             get(client, "/api/v1/taxonomy/"),
         ]
         for response in responses:
-            content = response.content.decode()
+            content = body(response).decode()
             for secret in ("Secrète", "Secrete", "marie.secrete", "99 99 99"):
                 assert secret not in content
 
@@ -240,7 +239,7 @@ class TestFormats:
     def test_csv_export(self, client):
         response = get(client, "/api/v1/actors/", territory="departement:09", format="csv")
         assert response["Content-Type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        rows = list(csv.DictReader(io.StringIO(body(response).decode())))
         assert (
             len(rows)
             == int(response["X-Total-Count"])
@@ -248,6 +247,49 @@ class TestFormats:
         )
         assert response["X-Truncated"] == "false"
         assert {"nom", "type", "lon", "lat", "horaires"} <= set(rows[0])
+
+    def test_initiatives_csv_export(self, client):
+        response = get(client, "/api/v1/initiatives/", format="csv")
+        assert response["Content-Type"].startswith("text/csv")
+        assert 'filename="initiatives.csv"' in response["Content-Disposition"]
+        header, *table = list(csv.reader(io.StringIO(body(response).decode())))
+        assert header == [
+            "id", "titre", "statut", "dimension", "themes", "publics", "structure_organisatrice",
+            "territoire_concerne", "empreinte", "periode", "lien", "source", "identifiant_source",
+            "distance_m",
+        ]  # fmt: skip
+        rows = {int(row[0]): dict(zip(header, row, strict=True)) for row in table}
+        published = {i.id: i for i in Initiative.objects.published().select_related("organizer")}
+        assert Initiative.objects.exclude(id__in=published).exists()  # some are left out
+        assert len(table) == len(rows) == len(published) and set(rows) == set(published)
+        assert (response["X-Total-Count"], response["X-Truncated"]) == (
+            str(len(published)),
+            "false",
+        )
+        for pk, initiative in published.items():
+            row = rows[pk]
+            assert (row["titre"], row["statut"], row["dimension"]) == (
+                initiative.title,
+                initiative.action_status,
+                initiative.dimension,
+            )
+            assert row["themes"].split("|") == (initiative.themes or [""])
+            assert row["empreinte"].split("|") == (initiative.footprint_codes or [""])
+            assert row["structure_organisatrice"] == (
+                initiative.organizer.name if initiative.organizer else ""
+            )
+            assert (row["source"], row["identifiant_source"]) == (
+                initiative.source,
+                initiative.source_id,
+            )
+        allez = next(row for row in rows.values() if row["titre"] == "ALLEZ LES FILLES")
+        assert allez["structure_organisatrice"] == "CENTRE SOCIOCULTUREL AUDREY BARTIER"
+        assert (allez["themes"], allez["empreinte"]) == ("education|citoyennete", "commune:62894")
+        # The filters apply to the export as to the GeoJSON.
+        in_62 = get(client, "/api/v1/initiatives/", territory="departement:62", format="csv")
+        ids = {int(row["id"]) for row in csv.DictReader(io.StringIO(body(in_62).decode()))}
+        assert ids == {i.id for i in initiatives_inside(outline("departement", "62"))}
+        assert 0 < len(ids) < len(published)
 
     def test_taxonomy_counts_match_the_api(self, client):
         taxonomy = json.loads(get(client, "/api/v1/taxonomy/").content)

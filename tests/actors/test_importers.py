@@ -3,11 +3,13 @@ imports with a report, attachment to territories, duplicates."""
 
 import csv
 import json
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from shapely.geometry import shape
 
 from carto.actors.importers import (
     ActorImporter,
@@ -20,12 +22,14 @@ from carto.actors.importers import (
 from carto.actors.models import Actor, Initiative, Precision
 from carto.territories.codes import Kind
 from carto.territories.models import Territory
+from tests.helpers import outline, stands_in
 
 from ..conftest import DEMO_DEPARTEMENTS
 
 pytestmark = pytest.mark.django_db
 FS_FILE = "acteurs/france_services_20240801.csv"
 CNFS_FILE = "acteurs/conseillers_numeriques_structures_2022.json"
+TE_FILE = "acteurs/territoires_engagement_citoyen_2026.geojson"
 
 
 @pytest.fixture(scope="module")
@@ -414,3 +418,58 @@ def test_corrupted_territoires_engagement_file_writes_nothing(data_dir, tmp_path
     with pytest.raises(ImportAborted, match=r"tec\.geojson : JSON invalide ou fichier tronqué"):
         TerritoiresEngagementImporter(path=path).run(partial=True)
     assert Initiative.objects.count() == before
+
+
+class TestImportDirectory:
+    def test_departements_loads_those_and_nothing_else(self, data_dir, france_services_rows):
+        sources = ["france_services", "conseillers_numeriques"]
+        Actor.objects.filter(source__in=sources).delete()
+        Initiative.objects.filter(source="territoires_engagement").delete()
+        kept = set(Actor.objects.values_list("id", "updated_at"))
+        out = StringIO()
+        call_command("import_directory", departements="09", stdout=out)
+        # What the files hold for Ariège, read here through their own département column…
+        france_services = {row["id_fs"] for row in france_services_rows if row["insee_dep"] == "09"}
+        conseillers = {
+            str(row["id"])
+            for row in json.loads((data_dir / CNFS_FILE).read_text(encoding="utf-8"))
+            if row.get("insee_dep") == "09"
+        }
+        # …and, for the territoires d'engagement, through their geometry on the outline.
+        ariege = outline("departement", "09")
+        engagement = {
+            feature["properties"]["id_tec"]
+            for feature in json.loads((data_dir / TE_FILE).read_text(encoding="utf-8"))["features"]
+            if stands_in(shape(feature["geometry"]), ariege)
+        }
+        assert len(france_services) == 14 and len(conseillers) == 6 and len(engagement) == 3
+        loaded = Actor.objects.filter(source__in=sources)
+        assert (
+            set(loaded.filter(source="france_services").values_list("source_id", flat=True))
+            == france_services
+        )
+        assert (
+            set(loaded.filter(source="conseillers_numeriques").values_list("source_id", flat=True))
+            == conseillers
+        )
+        assert set(loaded.values_list("departement_code", flat=True)) == {"09"}
+        initiatives = Initiative.objects.filter(source="territoires_engagement")
+        assert set(initiatives.values_list("source_id", flat=True)) == engagement
+        assert all("departement:09" in i.territory_codes for i in initiatives)
+        assert (
+            set(Actor.objects.exclude(source__in=sources).values_list("id", "updated_at")) == kept
+        )
+        # The summary of each source says what it kept and what it left out.
+        output = out.getvalue()
+        for source, created, total in (
+            ("france_services", len(france_services), len(france_services_rows)),
+            ("territoires_engagement", len(engagement), 419),
+        ):
+            counts = re.search(
+                rf"{source} : (\d+) créés, 0 mis à jour, 0 inchangés, (\d+) rejetés, "
+                r"(\d+) hors des départements demandés",
+                output,
+            )
+            assert counts, output
+            assert int(counts[1]) == created
+            assert sum(int(n) for n in counts.groups()) == total

@@ -1,5 +1,6 @@
 """Generic CSV/GeoJSON import through a column-mapping file, with geocoding."""
 
+import csv
 import json
 from io import StringIO
 from pathlib import Path
@@ -87,6 +88,51 @@ class TestCsv:
         out = StringIO()
         call_command("import_mapped", str(good), mapping=str(EXAMPLE), stdout=out)
         assert "0 créés, 0 mis à jour, 3 inchangés" in out.getvalue()
+
+    def test_dry_run_reads_and_validates_but_writes_nothing(self, tmp_path, ban):
+        source = Actor.objects.filter(source="annuaire_centres_sociaux_exemple")
+        path = write_csv(tmp_path, ROWS[:3])
+        before = Actor.objects.count()
+        out = StringIO()
+        call_command("import_mapped", str(path), mapping=str(EXAMPLE), dry_run=True, stdout=out)
+        assert out.getvalue().startswith(
+            "Simulation (--dry-run) : rien n'a été écrit. annuaire_centres_sociaux_exemple : "
+            "3 créés, 0 mis à jour, 0 inchangés, 0 rejetés"
+        )
+        assert not source.exists() and Actor.objects.count() == before
+        # Once imported, a dry run of a changed file reports the change and keeps the row as it was.
+        call_command("import_mapped", str(path), mapping=str(EXAMPLE), verbosity=0)
+        renamed = ROWS[0].replace("Centre social Vachala", "Centre social Vachala-Nord")
+        write_csv(tmp_path, [renamed, *ROWS[1:3]])
+        out = StringIO()
+        call_command("import_mapped", str(path), mapping=str(EXAMPLE), dry_run=True, stdout=out)
+        assert "0 créés, 1 mis à jour, 2 inchangés, 0 rejetés" in out.getvalue()
+        assert source.get(source_id="1").name == "Centre social Vachala"
+        assert source.count() == 3 and Actor.objects.count() == before + 3
+
+    def test_report_lists_each_rejected_row(self, tmp_path, ban):
+        mystery = "5,Le Local,Cabane mystère,,,Lens,62498,2.83,50.43,,,,,,,"
+        path = write_csv(tmp_path, [*ROWS, mystery])
+        report = tmp_path / "rapports" / "rejets.csv"
+        out = StringIO()
+        call_command(
+            "import_mapped",
+            str(path),
+            mapping=str(EXAMPLE),
+            partial=True,
+            report=str(report),
+            stdout=out,
+        )
+        assert "3 créés, 0 mis à jour, 0 inchangés, 2 rejetés" in out.getvalue()
+        assert f"Rapport des rejets : {report}" in out.getvalue()
+        with report.open(encoding="utf-8", newline="") as handle:
+            header, *rejected = list(csv.reader(handle))
+        assert header == ["ligne", "identifiant_source", "motif"]
+        assert [row[:2] for row in rejected] == [["ligne 5", "4"], ["ligne 6", "5"]]
+        assert "ni coordonnées, ni adresse géocodable, ni code commune" in rejected[0][2]
+        assert "type « Cabane mystère » non reconnu" in rejected[1][2]
+        written = Actor.objects.filter(source="annuaire_centres_sociaux_exemple")
+        assert sorted(written.values_list("source_id", flat=True)) == ["1", "2", "3"]
 
     def test_unknown_kind_word_is_rejected_with_its_value(self, tmp_path, ban):
         row = "9,Le Local,Cabane mystère,,,Lens,62498,2.83,50.43,,,,,,,"

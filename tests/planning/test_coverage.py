@@ -5,11 +5,16 @@ import csv
 import io
 import json
 import math
+from collections import Counter
 
 import pytest
+from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import shape
+from shapely.prepared import prep
 
-from carto.actors.models import Actor
+from carto.actors.models import Actor, Initiative
 from carto.territories.models import Territory
+from tests.helpers import body, covered_communes, public_actors
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +137,7 @@ def test_gaps_least_covered_first_with_csv(client):
         format="csv",
         limit=5,
     )
-    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    table = list(csv.DictReader(io.StringIO(body(response).decode())))
     assert [r["code"] for r in table] == [r["code"] for r in rows[:5]]
     assert {"part_population_a_portee", "acteurs_pour_10000_hab"} <= set(table[0])
 
@@ -174,3 +179,115 @@ def test_the_materialized_view_follows_imports_and_writes(client):
         ]
         == before
     )
+
+
+COVERAGE_CSV_HEADER = [
+    "niveau", "code", "nom", "population", "acteurs", "initiatives", "acteurs_pour_10000_hab",
+    "part_population_a_portee", "population_a_portee", "population_communes_chargees",
+    "distance_m", "couvert", "contour_propre",
+]  # fmt: skip
+
+
+def csv_rows(response) -> list[dict]:
+    assert response["Content-Type"].startswith("text/csv")
+    header, *rows = list(csv.reader(io.StringIO(body(response).decode())))
+    assert header == COVERAGE_CSV_HEADER
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def bassins_of_initiatives() -> Counter:
+    """Initiatives per bassin de vie, through the INSEE membership of the communes each
+    covers (the drawn footprints come from other files than the BV outlines and overlap
+    neighbouring BVs by up to 15 %)."""
+    bv_of = dict(Territory.objects.filter(kind="commune").values_list("code", "bv_code"))
+    counts = Counter()
+    for initiative in Initiative.objects.published().select_related("organizer"):
+        counts.update({bv_of[code] for code in covered_communes(initiative) if code in bv_of})
+    return counts
+
+
+def bassins_of_actors(outlines: dict) -> Counter:
+    """Public actors per bassin de vie, by point in polygon on the BV outlines. A point
+    outside every BV outline (on a coast, generalised more in the BV file than in the
+    communes') counts in the BV of the commune whose outline holds it."""
+    counts = Counter()
+    for actor in public_actors():
+        point = ShapelyPoint(actor.location.x, actor.location.y)
+        inside = [code for code, outline in outlines.items() if outline.contains(point)]
+        if not inside:
+            inside = list(
+                Territory.objects.filter(kind="commune", geom__contains=actor.location)
+                .values_list("bv_code", flat=True)
+                .distinct()
+            )
+        assert len(inside) == 1, (actor.name, inside)
+        counts.update(inside)
+    return counts
+
+
+def test_coverage_csv_of_every_bassin_de_vie(client):
+    response = get(client, "/api/v1/coverage/", level="bv", format="csv")
+    assert 'filename="couverture-bv.csv"' in response["Content-Disposition"]
+    rows = csv_rows(response)
+    bassins = {t.code: t for t in Territory.objects.filter(kind="bv")}
+    assert [row["code"] for row in rows] == sorted(bassins)  # each once, by code
+    loaded = Counter()
+    for bv_code, population in Territory.objects.filter(kind="commune").values_list(
+        "bv_code", "population"
+    ):
+        loaded[bv_code] += population or 0
+    # Counts computed here, independently of the codes stored on each record.
+    actors = bassins_of_actors(
+        {code: prep(shape(json.loads(t.geom.json))) for code, t in bassins.items()}
+    )
+    initiatives = bassins_of_initiatives()
+    same_as_geojson = {
+        f["properties"]["code"]: f["properties"] for f in coverage(client, level="bv")["features"]
+    }
+    for row in rows:
+        code, territory = row["code"], bassins[row["code"]]
+        assert (row["niveau"], row["nom"], row["population"]) == (
+            "bv",
+            territory.name,
+            str(territory.population),
+        )
+        assert (int(row["acteurs"]), int(row["initiatives"])) == (
+            actors[code],
+            initiatives[code],
+        ), code
+        assert float(row["acteurs_pour_10000_hab"]) == pytest.approx(
+            actors[code] * 10_000 / territory.population, abs=0.005
+        )
+        # Reach: the population of its loaded communes, the share of it within 5 km.
+        assert int(row["population_communes_chargees"]) == loaded[code]
+        reached = int(row["population_a_portee"])
+        assert reached == same_as_geojson[code]["reached_population"]
+        assert 0 <= reached <= loaded[code]
+        assert float(row["part_population_a_portee"]) == pytest.approx(
+            reached / loaded[code], abs=1e-4
+        )
+        assert row["distance_m"] == row["couvert"] == row["contour_propre"] == ""  # QPV only
+    assert sum(int(row["acteurs"]) for row in rows) == public_actors().count()
+    assert sum(int(row["initiatives"]) for row in rows) > 0
+
+
+def test_gaps_csv_least_covered_first(client):
+    response = get(client, "/api/v1/coverage/gaps/", level="bv", format="csv")
+    assert 'filename="zones-blanches-bv.csv"' in response["Content-Disposition"]
+    rows = csv_rows(response)
+    everything = csv_rows(get(client, "/api/v1/coverage/", level="bv", format="csv"))
+
+    def rank(row) -> tuple:
+        # No actor first, then the most population beyond reach.
+        out_of_reach = int(row["population_communes_chargees"]) - int(row["population_a_portee"])
+        return (row["acteurs"] != "0", -out_of_reach)
+
+    assert len(rows) == 100 < len(everything)  # the default limit
+    assert [rank(row) for row in rows] == sorted(rank(row) for row in rows)
+    assert rows[0]["acteurs"] == "0"
+    kept = {row["code"] for row in rows}
+    assert len(kept) == 100 and all(
+        rank(row) >= rank(rows[-1]) for row in everything if row["code"] not in kept
+    )
+    by_code = {row["code"]: row for row in everything}
+    assert all(row == by_code[row["code"]] for row in rows)  # the same figures

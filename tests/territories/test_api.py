@@ -1,6 +1,7 @@
 """The territory API on known places of the demo data."""
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -296,6 +297,24 @@ class TestDocumentation:
         assert "swagger-ui" in html
         assert "cdn" not in html.lower() and "unpkg" not in html.lower()
         assert "/static/drf_spectacular_sidecar/" in html
+
+    def test_redoc_is_served_by_us(self, client):
+        from django.contrib.staticfiles import finders
+
+        response = client.get("/api/v1/redoc/")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        html = response.content.decode()
+        assert re.search(r'<redoc spec-url="/api/v1/schema/"', html)
+        # Every script is one of our static files, the ReDoc bundle among them (no CDN).
+        scripts = re.findall(r'<script[^>]* src="([^"]+)"', html)
+        bundle = "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+        assert bundle in scripts
+        for src in scripts:
+            assert src.startswith("/static/"), src
+            assert finders.find(src.removeprefix("/static/")), src
+        for cdn in ("cdn", "unpkg", "jsdelivr", "googleapis"):
+            assert cdn not in html.lower()
 
 
 def test_home_page_in_french(client):
