@@ -4,12 +4,10 @@
 FROM node:20-bookworm-slim AS vendor
 WORKDIR /frontend
 COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error \
-    && mkdir -p /vendor/markercluster \
-    && cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
-          node_modules/leaflet.markercluster/dist/MarkerCluster.css \
-          node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
-          node_modules/leaflet.markercluster/MIT-LICENCE.txt /vendor/markercluster/
+RUN npm ci --no-audit --no-fund --loglevel=error
+# The same list of files as `make vendor` (a minified script goes with its source map).
+COPY scripts/vendor.sh ./
+RUN ./vendor.sh node_modules /vendor
 
 FROM python:3.11-slim-bookworm
 
@@ -25,9 +23,15 @@ RUN pip install .
 COPY . .
 COPY --from=vendor /vendor static/vendor
 # collectstatic needs settings but no database; the key is only for this build step.
+# tests/test_production.py runs this very line (manifest storage, hashed names).
 RUN CARTO_DEBUG=0 CARTO_SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 
-RUN useradd --system --uid 1000 carto
+# /data: the downloaded boundaries (docker-compose mounts a named volume there, which
+# takes this directory's owner when first created, so that `fetch_boundaries` can write).
+RUN useradd --system --uid 1000 carto && mkdir -p /data && chown carto /data
 USER carto
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && gunicorn carto.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --access-logfile -"]
+# Migrations run as a command (no statement timeout); gunicorn then replaces the shell, so
+# that it receives the container's SIGTERM and stops gracefully. Its settings:
+# gunicorn.conf.py (CARTO_BIND, GUNICORN_WORKERS, the worker timeout).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn carto.wsgi:application -c gunicorn.conf.py"]

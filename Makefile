@@ -39,13 +39,9 @@ browser: ## Debian's Chromium for the browser tests
 
 vendor: $(VENDOR_STAMP) ## Front-end libraries from the npm registry, served as our static files
 
-$(VENDOR_STAMP): frontend/package.json frontend/package-lock.json
+$(VENDOR_STAMP): frontend/package.json frontend/package-lock.json scripts/vendor.sh
 	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
-	mkdir -p static/vendor/markercluster
-	cp frontend/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
-	   frontend/node_modules/leaflet.markercluster/dist/MarkerCluster.css \
-	   frontend/node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
-	   frontend/node_modules/leaflet.markercluster/MIT-LICENCE.txt static/vendor/markercluster/
+	scripts/vendor.sh frontend/node_modules static/vendor
 	@touch $@
 
 db: ## The database with its extensions (postgis, unaccent, pg_trgm)
