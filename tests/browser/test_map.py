@@ -47,7 +47,7 @@ def test_map_loads_without_console_error_and_shows_clusters(open_page, client, a
     assert (
         loaded
         == api(client)["count"]
-        == Actor.objects.published().filter(duplicate_of__isnull=True).count()
+        == Actor.objects.filter(status="published", duplicate_of__isnull=True).count()
     )
     # Once the view settled on the départements, every actor is on the map: in a cluster
     # (which shows how many it holds) or on its own.
@@ -397,6 +397,12 @@ def test_planner_gaps_hosts_tour_and_calendar(open_page, artifacts):
         if c.name == "VEVENT"
     ]
     assert len(events) == 3
+    # GeoJSON is saved as a file too, though its media type names JSON.
+    with page.expect_download() as download:
+        page.click("[data-export=geojson]")
+    assert download.value.suggested_filename == "tournee.geojson"
+    route = json.loads(Path(download.value.path()).read_text())
+    assert route["type"] == "FeatureCollection" and route["features"]
     # The roadbook is written into a window opened at the click, where it loads the site's
     # stylesheet and print script (not observable here: Playwright's request routing holds
     # the sub-resources of such a window; its content is).
