@@ -31,8 +31,8 @@ def home(request):
         for dataset in manifest.datasets.values()
     ]
     directory = {
-        "actors": Actor.objects.published().filter(duplicate_of__isnull=True).count(),
-        "initiatives": Initiative.objects.published().count(),
+        "actors": Actor.objects.listed().count(),
+        "initiatives": Initiative.objects.listed().count(),
     }
     return render(
         request, "home.html", {"loaded": loaded, "sources": sources, "directory": directory}

@@ -58,7 +58,7 @@ def outline(kind: str, code: str):
 
 
 def public_actors():
-    return Actor.objects.published().filter(duplicate_of__isnull=True)
+    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
 
 
 def actors_inside(geometry) -> list[Actor]:
@@ -80,7 +80,7 @@ def initiatives_inside(geometry) -> list[Initiative]:
     """The published initiatives whose footprint, or else location, stands in `geometry`."""
     return [
         initiative
-        for initiative in Initiative.objects.published().select_related("organizer")
+        for initiative in Initiative.objects.filter(status="published").select_related("organizer")
         if (initiative.footprint or initiative.location)
         and stands_in(
             shape(json.loads((initiative.footprint or initiative.location).json)), geometry
@@ -115,6 +115,6 @@ def initiatives_of(kind: str, code: str) -> list[Initiative]:
     )
     return [
         initiative
-        for initiative in Initiative.objects.published().select_related("organizer")
+        for initiative in Initiative.objects.filter(status="published").select_related("organizer")
         if covered_communes(initiative) & members
     ]

@@ -188,6 +188,13 @@ class Actor(TerritoryAttachment, Provenance):
         blank=True,
         help_text="QPV à moins de 300 m (quartier vécu).",
     )
+    # What the public sees, defined once for Python and SQL alike: every public path filters
+    # on this column (querysets: `listed()`; SQL files: `a.listed`), never on its parts.
+    listed = models.GeneratedField(
+        expression=Q(status=Status.PUBLISHED) & Q(duplicate_of__isnull=True),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -217,7 +224,7 @@ class Actor(TerritoryAttachment, Provenance):
             GinIndex(fields=["publics"], name="actor_publics_gin"),
             GinIndex(fields=["territory_codes"], name="actor_territories_gin"),
             GinIndex(fields=["search"], name="actor_search_gin"),
-            models.Index(fields=["status", "kind"], name="actor_status_kind"),
+            models.Index(fields=["listed", "kind"], name="actor_listed_kind"),
             models.Index(fields=["siret"], name="actor_siret", condition=~Q(siret="")),
             models.Index(fields=["name_key"], name="actor_name_key"),
         ]
@@ -270,6 +277,12 @@ class Initiative(TerritoryAttachment, Provenance):
     period = models.CharField("période", max_length=60, blank=True)
     url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # What the public sees (see Actor.listed).
+    listed = models.GeneratedField(
+        expression=Q(status=Status.PUBLISHED),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -295,6 +308,12 @@ class Initiative(TerritoryAttachment, Provenance):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def public_organizer(self) -> "Actor | None":
+        """The organiser, when the public may see it (its name must not leak otherwise)."""
+        organizer = self.organizer
+        return organizer if organizer is not None and organizer.listed else None
 
 
 class Stop(models.Model):

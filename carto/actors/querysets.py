@@ -1,5 +1,10 @@
-"""Chainable directory queries: published, by taxonomy, in a territory, in a bbox,
-near a point (KNN on the geography index), full text (French, accents ignored)."""
+"""Chainable directory queries: what the public sees (`listed`), the directory's filters
+as one pipeline (`matching`), and its parts: by taxonomy, in a territory, in a bbox,
+near a point (KNN on the geography index), full text (French, accents ignored).
+
+Every public path (API, OGC, pages, exports, coverage, planning, tiles) starts from
+`Actor.objects.listed()` or `Initiative.objects.listed()`; `listed` is a generated column
+(models.py), so the SQL files read the same definition as `a.listed`."""
 
 import re
 
@@ -47,8 +52,28 @@ class Distance(Func):
 
 
 class DirectoryQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status="published")
+    def listed(self):
+        """What the public may see: published, not a duplicate (actors), and later not
+        pending or withdrawn: the model's `listed` column says it, once."""
+        return self.filter(listed=True)
+
+    def matching(self, params: dict):
+        """The directory's filters, as the API names them (validated by
+        actors.api.params.DirectoryParams): q, kind, theme, public, territory, bbox, and
+        near (with radius_km), which orders by distance (KNN) and annotates distance_m."""
+        queryset = self
+        if params.get("q"):
+            queryset = queryset.text_search(params["q"])
+        queryset = queryset.of_kinds(params.get("kind", []))
+        queryset = queryset.with_any_theme(params.get("theme", []))
+        queryset = queryset.with_any_public(params.get("public", []))
+        if params.get("territory"):
+            queryset = queryset.in_territory(*params["territory"])
+        if params.get("bbox"):
+            queryset = queryset.in_bbox(params["bbox"])
+        if params.get("near"):
+            queryset = queryset.near(*params["near"], radius_km=params.get("radius_km"))
+        return queryset
 
     def with_any_theme(self, themes):
         return self.filter(themes__overlap=list(themes)) if themes else self

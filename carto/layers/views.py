@@ -1,8 +1,8 @@
 """The map page, the embeddable widget, its script and configurator, and the print view.
 
-Pages are server-rendered; the map's behaviour is our small script
-static/carto/carte.js on top of Leaflet and Leaflet.markercluster, served by
-us (no CDN). The embed sets no cookie and may be framed by the origins of
+Pages are server-rendered; the map's behaviour is our ES modules (entry point
+static/carto/carte.js, the rest in static/carto/modules/) on top of Leaflet and
+Leaflet.markercluster, served by us (no CDN). The embed sets no cookie and may be framed by the origins of
 CARTO_EMBED_ALLOWED_ORIGINS (Content-Security-Policy: frame-ancestors).
 """
 
@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError
 
 from carto.actors.api.params import DirectoryParams
-from carto.actors.api.views import filtered
 from carto.actors.models import Actor, ActorKind, Public, Theme
 from carto.api import _messages
 
@@ -118,9 +117,7 @@ def imprimer(request):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    queryset = filtered(
-        Actor.objects.published().filter(duplicate_of__isnull=True), params.validated_data
-    )
+    queryset = Actor.objects.listed().matching(params.validated_data)
     if "near" not in params.validated_data:
         queryset = queryset.order_by("city", "name")
     actors = list(queryset.select_related("kind")[:PRINT_CAP])

@@ -12,7 +12,7 @@ from carto.actors.models import Actor, ActorKind, Initiative, Theme
 from carto.territories.codes import Kind, is_valid_code, normalize_code
 from carto.territories.models import Territory
 
-from .services import coverage, gaps
+from .coverage import coverage, gaps
 
 SUB_LEVEL = {
     "region": "departement",
@@ -53,10 +53,8 @@ def territoire(request, kind: str, code: str):
     if territory is None:
         raise Http404(f"Aucun territoire {kind}:{code}.")
     key = f"{kind}:{code}"
-    actors = Actor.objects.published().filter(
-        duplicate_of__isnull=True, territory_codes__contains=[key]
-    )
-    initiatives = Initiative.objects.published().filter(territory_codes__contains=[key])
+    actors = Actor.objects.listed().in_territory(kind, code)
+    initiatives = Initiative.objects.listed().in_territory(kind, code)
     theme_labels = dict(Theme.objects.values_list("slug", "label"))
     kind_labels = dict(ActorKind.objects.values_list("slug", "label"))
     by_kind = [
@@ -101,7 +99,7 @@ def territoire(request, kind: str, code: str):
             "territory": territory,
             "actors": actors.select_related("kind").order_by("city", "name")[:500],
             "actor_count": actors.count(),
-            "initiatives": initiatives.order_by("title")[:200],
+            "initiatives": initiatives.select_related("organizer").order_by("title")[:200],
             "by_kind": by_kind,
             "by_theme": by_theme,
             "comparison": comparison,

@@ -20,7 +20,7 @@ def ogr(*args) -> str:
 
 
 def published_actors():
-    return Actor.objects.published().filter(duplicate_of__isnull=True)
+    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
 
 
 class TestReadByGdal:
@@ -56,7 +56,10 @@ class TestReadByGdal:
         assert f"Feature Count: {Territory.objects.filter(kind='bv').count()}" in summary
         assert "Multi Polygon" in summary
         output = ogr("-al", "-q", f"OAPIF:{api_server}/ogc/", "initiatives")
-        assert output.count("OGRFeature(initiatives)") == Initiative.objects.published().count()
+        assert (
+            output.count("OGRFeature(initiatives)")
+            == Initiative.objects.filter(status="published").count()
+        )
 
 
 class TestDocuments:

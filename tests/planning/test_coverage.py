@@ -69,7 +69,7 @@ def test_share_within_reach_against_a_haversine_computation(client):
     p = data["features"][0]["properties"]
     actors = [
         (a.location.x, a.location.y)
-        for a in Actor.objects.published().filter(duplicate_of__isnull=True)
+        for a in Actor.objects.filter(status="published", duplicate_of__isnull=True)
     ]
     loaded = reached = 0
     for commune in Territory.objects.filter(kind="commune", bv_code="62498"):
@@ -100,7 +100,7 @@ def test_qpv_distance_from_the_outline_or_the_commune(client):
     )
     foix = by_code["QP009002"]  # the France services of Foix is within 300 m of it
     inside = (
-        Actor.objects.published()
+        Actor.objects.filter(status="published")
         .filter(duplicate_of__isnull=True, qpv_codes__contains=["QP009002"])
         .count()
     )
@@ -201,7 +201,7 @@ def bassins_of_initiatives() -> Counter:
     neighbouring BVs by up to 15 %)."""
     bv_of = dict(Territory.objects.filter(kind="commune").values_list("code", "bv_code"))
     counts = Counter()
-    for initiative in Initiative.objects.published().select_related("organizer"):
+    for initiative in Initiative.objects.filter(status="published").select_related("organizer"):
         counts.update({bv_of[code] for code in covered_communes(initiative) if code in bv_of})
     return counts
 

@@ -1,4 +1,11 @@
-"""Query parameters of the directory API, validated with messages that name them."""
+"""Query parameters of the directory API, validated with messages that name them.
+
+A departure from STYLE.md (« reuse drf-gis's InBBoxFilter, DistanceToPointOrderingFilter »),
+on purpose: those filters ignore a malformed bbox or point and answer the whole
+collection, where carto answers 400 naming the parameter; they order by Distance(),
+which sorts the whole table, where `near` walks the KNN index; and they know nothing of
+territories, taxonomies or unknown parameters. The filters themselves are one queryset
+pipeline (`Actor.objects.listed().matching(params)`); these classes only validate."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers

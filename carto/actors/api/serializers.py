@@ -1,19 +1,16 @@
 """Serializers of the directory API: details and writes. Collections are GeoJSON built
 by PostGIS (sql/features.sql). No serializer here names a private contact field."""
 
-import zoneinfo
-
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from carto import calendar
+from carto.calendar import PARIS
 
 from .. import opening_hours
 from ..models import Actor, ActorKind, Initiative, Public, Theme
-
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 PRIVATE_FIELDS = {"contact_name", "contact_email", "contact_phone"}
 
@@ -27,6 +24,12 @@ class LinkSerializer(serializers.ModelSerializer):
 
     def get_url(self, actor) -> str:
         return f"/api/v1/actors/{actor.id}/"
+
+
+def listed_link(actor) -> dict | None:
+    """A link to an actor the public may see; nothing for one it may not (pending,
+    refused, a duplicate): its name must not leak through another entry."""
+    return LinkSerializer(actor).data if actor is not None and actor.listed else None
 
 
 class InitiativeLinkSerializer(serializers.ModelSerializer):
@@ -50,10 +53,10 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
     themes = serializers.SerializerMethodField()
     publics = serializers.SerializerMethodField()
     precision_label = serializers.CharField(source="get_precision_display")
-    parent = LinkSerializer(read_only=True)
+    parent = serializers.SerializerMethodField()
     antennas = serializers.SerializerMethodField()
     initiatives = serializers.SerializerMethodField()
-    duplicate_of = LinkSerializer(read_only=True)
+    duplicate_of = serializers.SerializerMethodField()
     territories = serializers.SerializerMethodField()
     opening_hours_text = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
@@ -86,26 +89,32 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
 
     def get_open_now(self, actor) -> bool | None:
         """Open at this minute, in French local time, public holidays of the actor's
-        département included (None: hours unknown or not understood)."""
+        département included (None: hours unknown or not understood, or depending on
+        school holidays, whose zone carto does not know by département)."""
         if not actor.opening_hours:
             return None
         now = timezone.localtime(timezone.now(), PARIS).replace(tzinfo=None)
         try:
-            return opening_hours.is_open(
-                actor.opening_hours,
-                now,
-                lambda day: calendar.is_public_holiday(day, actor.departement_code),
-            )
+            hours = opening_hours.parse(actor.opening_hours)
         except opening_hours.OpeningHoursError:
             return None
+        if hours.school_holidays:
+            return None
+        return opening_hours.is_open(
+            hours, now, lambda day: calendar.is_public_holiday(day, actor.departement_code)
+        )
+
+    def get_parent(self, actor) -> dict | None:
+        return listed_link(actor.parent)
+
+    def get_duplicate_of(self, actor) -> dict | None:
+        return listed_link(actor.duplicate_of)
 
     def get_antennas(self, actor) -> list[dict]:
-        return LinkSerializer(actor.antennas.filter(status="published"), many=True).data
+        return LinkSerializer(actor.antennas.listed(), many=True).data
 
     def get_initiatives(self, actor) -> list[dict]:
-        return InitiativeLinkSerializer(
-            actor.initiatives.filter(status="published"), many=True
-        ).data
+        return InitiativeLinkSerializer(actor.initiatives.listed(), many=True).data
 
     def get_territories(self, actor) -> dict:
         return {
@@ -124,8 +133,8 @@ assert not PRIVATE_FIELDS & set(ActorDetailSerializer.Meta.fields)
 
 class InitiativeDetailSerializer(GeoFeatureModelSerializer):
     geometry = GeometryField(source="display_geometry", read_only=True, precision=6)
-    organizer = LinkSerializer(read_only=True)
-    partner_actors = LinkSerializer(many=True, read_only=True)
+    organizer = serializers.SerializerMethodField()
+    partner_actors = serializers.SerializerMethodField()
     themes = serializers.SerializerMethodField()
     publics = serializers.SerializerMethodField()
 
@@ -139,6 +148,12 @@ class InitiativeDetailSerializer(GeoFeatureModelSerializer):
             "results_centre", "results_inhabitants", "limits", "perspectives", "footprint_codes",
             "territory_codes", "period", "url", "source", "source_id", "source_url", "updated_at",
         ]  # fmt: skip
+
+    def get_organizer(self, initiative) -> dict | None:
+        return listed_link(initiative.public_organizer)
+
+    def get_partner_actors(self, initiative) -> list[dict]:
+        return LinkSerializer(initiative.partner_actors.listed(), many=True).data
 
     def get_themes(self, initiative) -> list[dict]:
         return _labels(Theme, initiative.themes)

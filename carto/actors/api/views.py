@@ -8,7 +8,7 @@ from django.contrib.gis.db.models import GeometryField
 from django.db.models import Count, Func
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,22 +52,6 @@ def list_responses(collection: dict) -> dict:
     }
 
 
-def filtered(queryset, params: dict):
-    """Apply the common filters; `near` orders by distance (KNN) and annotates distance_m."""
-    if params.get("q"):
-        queryset = queryset.text_search(params["q"])
-    queryset = queryset.of_kinds(params.get("kind", []))
-    queryset = queryset.with_any_theme(params.get("theme", []))
-    queryset = queryset.with_any_public(params.get("public", []))
-    if "territory" in params:
-        queryset = queryset.in_territory(*params["territory"])
-    if "bbox" in params:
-        queryset = queryset.in_bbox(params["bbox"])
-    if "near" in params:
-        queryset = queryset.near(*params["near"], radius_km=params.get("radius_km"))
-    return queryset
-
-
 class DirectoryListView(CachedGetMixin, APIView):
     """A paginated FeatureCollection (page_size ≤ 500) or a CSV export (≤ 50 000 rows)."""
 
@@ -85,7 +69,7 @@ class DirectoryListView(CachedGetMixin, APIView):
 
     def get(self, request):
         params = parse_query(self.params_class, request)
-        queryset = filtered(self.base_queryset(), params)
+        queryset = self.base_queryset().matching(params)
         export = request.query_params.get("format", "geojson")
         if export not in ("geojson", "csv"):
             return Response(
@@ -109,6 +93,20 @@ class DirectoryListView(CachedGetMixin, APIView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="actors_list",
+        summary="Acteurs publiés (GeoJSON ou CSV)",
+        description=(
+            "Une FeatureCollection paginée (`page_size` ≤ 500), ou avec `format=csv` un export "
+            "tabulaire (au plus 50 000 lignes ; en-têtes X-Total-Count et X-Truncated). Avec "
+            "`near`, du plus proche au plus lointain, chaque acteur avec `distance_m`."
+        ),
+        parameters=[DirectoryParams, FORMAT_PARAMETER],
+        responses=list_responses(ACTOR_COLLECTION),
+        tags=["annuaire"],
+    )
+)
 class ActorListView(DirectoryListView):
     csv_filename = "acteurs.csv"
     csv_columns = [
@@ -122,7 +120,7 @@ class ActorListView(DirectoryListView):
     ]  # fmt: skip
 
     def base_queryset(self):
-        return Actor.objects.published().filter(duplicate_of__isnull=True)
+        return Actor.objects.listed()
 
     def feature(self, queryset, params):
         return ActorFeature(distance_or_null(queryset))
@@ -142,22 +140,17 @@ class ActorListView(DirectoryListView):
                     values.append(getattr(actor, key))
             yield values
 
-    @extend_schema(
-        operation_id="actors_list",
-        summary="Acteurs publiés (GeoJSON ou CSV)",
-        description=(
-            "Une FeatureCollection paginée (`page_size` ≤ 500), ou avec `format=csv` un export "
-            "tabulaire (au plus 50 000 lignes ; en-têtes X-Total-Count et X-Truncated). Avec "
-            "`near`, du plus proche au plus lointain, chaque acteur avec `distance_m`."
-        ),
-        parameters=[DirectoryParams, FORMAT_PARAMETER],
-        responses=list_responses(ACTOR_COLLECTION),
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="initiatives_list",
+        summary="Initiatives publiées (GeoJSON ou CSV)",
+        description="Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure organisatrice.",
+        parameters=[InitiativeParams, FORMAT_PARAMETER],
+        responses=list_responses(INITIATIVE_COLLECTION),
         tags=["annuaire"],
     )
-    def get(self, request):
-        return super().get(request)
-
-
+)
 class InitiativeListView(DirectoryListView):
     params_class = InitiativeParams
     csv_filename = "initiatives.csv"
@@ -169,7 +162,7 @@ class InitiativeListView(DirectoryListView):
     ]  # fmt: skip
 
     def base_queryset(self):
-        return Initiative.objects.published()
+        return Initiative.objects.listed()
 
     def feature(self, queryset, params):
         tolerance, _digits = zoom_tolerance(params.get("zoom"))
@@ -181,55 +174,63 @@ class InitiativeListView(DirectoryListView):
             for key, _title in self.csv_columns:
                 value = getattr(initiative, key, None)
                 if key == "organizer":
-                    value = initiative.organizer.name if initiative.organizer else ""
+                    value = initiative.public_organizer.name if initiative.public_organizer else ""
                 elif key == "distance_m" and value is not None:
                     value = round(value, 1)
                 values.append(value)
             yield values
 
-    @extend_schema(
-        operation_id="initiatives_list",
-        summary="Initiatives publiées (GeoJSON ou CSV)",
-        description="Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure organisatrice.",
-        parameters=[InitiativeParams, FORMAT_PARAMETER],
-        responses=list_responses(INITIATIVE_COLLECTION),
-        tags=["annuaire"],
-    )
-    def get(self, request):
-        return super().get(request)
+
+class DetailView(CachedGetMixin, APIView):
+    """One listed entry as a GeoJSON Feature, or a JSON 404 that names the id."""
+
+    serializer_class: type
+    missing = ""
+
+    def entry(self, pk: int):
+        raise NotImplementedError
+
+    def get(self, request, pk: int):
+        entry = self.entry(pk)
+        if entry is None:
+            raise Http404(self.missing.format(pk=pk))
+        data = self.serializer_class(entry).data
+        return geojson_response(json.dumps(data, ensure_ascii=False, default=str))
 
 
-class ActorDetailView(CachedGetMixin, APIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="actors_detail",
         summary="Un acteur (Feature GeoJSON)",
         responses={(200, GEOJSON): ACTOR_DETAIL, **errors(404)},
         tags=["annuaire"],
     )
-    def get(self, request, pk: int):
-        actor = (
-            Actor.objects.published()
-            .select_related("kind", "parent", "duplicate_of")
-            .filter(pk=pk)
-            .first()
-        )
-        if actor is None:
-            raise Http404(f"Aucun acteur publié ne porte l'identifiant {pk}.")
-        return geojson_response(
-            json.dumps(ActorDetailSerializer(actor).data, ensure_ascii=False, default=str)
-        )
+)
+class ActorDetailView(DetailView):
+    serializer_class = ActorDetailSerializer
+    missing = "Aucun acteur publié ne porte l'identifiant {pk}."
+
+    def entry(self, pk: int):
+        queryset = Actor.objects.listed().select_related("kind", "parent", "duplicate_of")
+        return queryset.filter(pk=pk).first()
 
 
-class InitiativeDetailView(CachedGetMixin, APIView):
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="initiatives_detail",
         summary="Une initiative (Feature GeoJSON)",
         responses={(200, GEOJSON): INITIATIVE_DETAIL, **errors(404)},
         tags=["annuaire"],
     )
-    def get(self, request, pk: int):
+)
+class InitiativeDetailView(DetailView):
+    serializer_class = InitiativeDetailSerializer
+    missing = "Aucune initiative publiée ne porte l'identifiant {pk}."
+
+    def entry(self, pk: int):
+        """Its geometry: the footprint, else its place, else its listed organiser's."""
         initiative = (
-            Initiative.objects.published()
+            Initiative.objects.listed()
             .select_related("organizer")
             .annotate(
                 display_geometry=Coalesce("footprint", "location", output_field=GeometryField())
@@ -237,12 +238,9 @@ class InitiativeDetailView(CachedGetMixin, APIView):
             .filter(pk=pk)
             .first()
         )
-        if initiative is None:
-            raise Http404(f"Aucune initiative publiée ne porte l'identifiant {pk}.")
-        if initiative.display_geometry is None and initiative.organizer:
-            initiative.display_geometry = initiative.organizer.location
-        data = InitiativeDetailSerializer(initiative).data
-        return geojson_response(json.dumps(data, ensure_ascii=False, default=str))
+        if initiative and initiative.display_geometry is None and initiative.public_organizer:
+            initiative.display_geometry = initiative.public_organizer.location
+        return initiative
 
 
 class TaxonomyView(CachedGetMixin, APIView):
@@ -256,8 +254,8 @@ class TaxonomyView(CachedGetMixin, APIView):
         tags=["annuaire"],
     )
     def get(self, request):
-        actors = Actor.objects.published().filter(duplicate_of__isnull=True)
-        initiatives = Initiative.objects.published()
+        actors = Actor.objects.listed()
+        initiatives = Initiative.objects.listed()
         kind_counts = dict(actors.values_list("kind").annotate(n=Count("id")))
 
         def unnest_counts(queryset, column):

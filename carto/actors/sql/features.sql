@@ -1,6 +1,7 @@
 -- Directory rows as GeoJSON Features (RFC 7946), serialised by PostGIS for the
--- collection endpoints. The private contact person is never part of them.
--- Installed by actors migration 0003 (CREATE OR REPLACE: a change comes with a new
+-- collection endpoints. The private contact person is never part of them, nor an
+-- organiser that is not listed (its name, its place).
+-- Installed by actors migration 0005 (CREATE OR REPLACE: a change comes with a new
 -- migration that runs this file again).
 
 CREATE OR REPLACE FUNCTION carto_actor_feature(a actors_actor, distance_m double precision)
@@ -29,7 +30,7 @@ SELECT json_build_object(
         'phone', NULLIF(a.phone, ''),
         'website', NULLIF(a.website, ''),
         'network', NULLIF(a.network, ''),
-        'parent_id', a.parent_id,
+        'parent_id', (SELECT p.id FROM actors_actor p WHERE p.id = a.parent_id AND p.listed),
         'commune', NULLIF(a.commune_code, ''),
         'epci', NULLIF(a.epci_code, ''),
         'bv', NULLIF(a.bv_code, ''),
@@ -55,7 +56,8 @@ SELECT json_build_object(
         ST_AsGeoJSON(CASE WHEN tolerance > 0 THEN ST_SimplifyPreserveTopology(i.footprint, tolerance)
                           ELSE i.footprint END, 6)::json,
         ST_AsGeoJSON(i.location, 6)::json,
-        (SELECT ST_AsGeoJSON(o.location, 6)::json FROM actors_actor o WHERE o.id = i.organizer_id)
+        (SELECT ST_AsGeoJSON(o.location, 6)::json FROM actors_actor o
+          WHERE o.id = i.organizer_id AND o.listed)
     ),
     'properties', json_strip_nulls(json_build_object(
         'id', i.id,
@@ -67,7 +69,7 @@ SELECT json_build_object(
         'publics', i.publics,
         'keywords', NULLIF(i.keywords, '{}'),
         'organizer', (SELECT json_build_object('id', o.id, 'name', o.name, 'url', '/api/v1/actors/' || o.id || '/')
-                        FROM actors_actor o WHERE o.id = i.organizer_id),
+                        FROM actors_actor o WHERE o.id = i.organizer_id AND o.listed),
         'territory_scope', NULLIF(i.territory_scope, ''),
         'footprint', NULLIF(i.footprint_codes, '{}'),
         'period', NULLIF(i.period, ''),

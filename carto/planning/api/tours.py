@@ -91,7 +91,7 @@ class TourRequestSerializer(serializers.Serializer):
             (f"stops[{index}]", stop) for index, stop in enumerate(attrs["stops"])
         ]
         wanted = {place["actor"] for _where, place in places if "actor" in place}
-        actors = Actor.objects.published().in_bulk(wanted) if wanted else {}
+        actors = Actor.objects.listed().in_bulk(wanted) if wanted else {}
         missing = {
             f"{where}.actor": [f"aucun acteur publié n° {place['actor']}"]
             for where, place in places
