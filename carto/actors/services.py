@@ -17,6 +17,7 @@ from carto.territories.codes import Kind
 from carto.territories.models import Territory
 
 from .models import Actor, Initiative
+from .signals import directory_changed
 from .sql import load_queries
 
 BATCH = 5000
@@ -112,6 +113,8 @@ def attach_initiatives(ids: Iterable[int] | None = None) -> int:
 
 
 def reattach_everything(**_kwargs) -> None:
-    """Receiver of `territories_imported`: the territories changed, recompute every record."""
+    """Receiver of `territories_imported`: the territories changed, recompute every record,
+    then tell the directory's readers (they derive from these codes: they come after)."""
     attach_actors()
     attach_initiatives()
+    directory_changed.send(sender=reattach_everything)

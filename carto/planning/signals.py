@@ -1,21 +1,19 @@
-"""The planning app keeps its materialized view in step with the directory."""
+"""The planning app keeps its materialized view in step with the directory: one refresh
+after each transaction that changed it (services.schedule_refresh), never one per row.
+
+It listens to the directory only (`directory_changed`, sent after imports and after the
+actors were re-attached to re-imported territories) and to single actor writes: never to
+`territories_imported` directly, so the order of INSTALLED_APPS does not matter."""
 
 from django.db.models.signals import post_delete, post_save
 
 from carto.actors.models import Actor
 from carto.actors.signals import directory_changed
-from carto.territories.signals import territories_imported
 
-from .services import refresh_actor_territory
+from .services import schedule_refresh
 
 
 def connect() -> None:
-    # After the actors were re-attached (the actors app connects first: INSTALLED_APPS order).
-    territories_imported.connect(
-        refresh_actor_territory, dispatch_uid="planning-refresh-territories"
-    )
-    directory_changed.connect(refresh_actor_territory, dispatch_uid="planning-refresh-directory")
-    post_save.connect(refresh_actor_territory, sender=Actor, dispatch_uid="planning-refresh-save")
-    post_delete.connect(
-        refresh_actor_territory, sender=Actor, dispatch_uid="planning-refresh-delete"
-    )
+    directory_changed.connect(schedule_refresh, dispatch_uid="planning-refresh-directory")
+    post_save.connect(schedule_refresh, sender=Actor, dispatch_uid="planning-refresh-save")
+    post_delete.connect(schedule_refresh, sender=Actor, dispatch_uid="planning-refresh-delete")

@@ -16,7 +16,7 @@ from carto.territories.functions import TerritoryFeature
 from carto.territories.models import Territory
 from carto.territories.querysets import zoom_tolerance
 
-from ..services import LEVELS, coverage, gaps
+from ..coverage import LEVELS, coverage, gaps
 from .schemas import COVERAGE, GAPS
 
 CSV_COLUMNS = [

@@ -1,13 +1,11 @@
-"""The materialized view coverage counts read (sql/actor_territory.sql)."""
+"""Installed the materialized view coverage counts read; superseded by migration 0002,
+which (re)creates it from sql/actor_territory.sql once the actors' `listed` column it
+reads exists."""
 
 from django.db import migrations
-
-from carto.planning.sql import read_sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("actors", "0003_feature_sql")]
 
-    operations = [
-        migrations.RunSQL(read_sql("actor_territory.sql"), reverse_sql="DROP MATERIALIZED VIEW IF EXISTS planning_actor_territory;")
-    ]
+    operations = []

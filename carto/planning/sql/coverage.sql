@@ -1,36 +1,97 @@
--- Coverage of territories by the actors matching a filter (planning/services.coverage).
--- Placeholders: {matching} is the SQL selecting the ids of the matching actors
--- (built by the ORM from the directory's own filters), {units} the territories of
--- the level in scope, {actor_counts} the (code, n) counts of matching actors per
--- territory: a GROUP BY on the materialized view planning_actor_territory when the
--- filters are kinds, themes and publics, else on the actors themselves. Population is placed at each commune's town hall: a commune is
--- « reached » when a matching actor stands within max_m of it, and a grouping's share
--- is that of its loaded communes' population. Every distance test goes through the
--- actors' geography GiST index (the commune side is a constant in each probe).
+-- Coverage of territories by the actors matching a filter (carto/planning/coverage.py).
+--
+-- Named parameters only (psycopg %(name)s). A request runs in one transaction:
+--   1. the ids of the matching actors and initiatives go into the temporary tables
+--      coverage_actors and coverage_initiatives (built by the directory's own filters,
+--      Actor.objects.listed().matching(), so coverage and the directory always agree);
+--   2. the communes of the scope go into coverage_communes (one of the scope_* queries);
+--   3. the territories of the level with a commune in scope go into coverage_units (one
+--      of the units_* queries);
+--   4. `groupings` (or `qpv`) reads them.
+-- {field} is a column of territories_territory named by carto.planning.coverage's fixed
+-- mapping (code, epci_code, bv_code, departement_code, region_code): the commune column
+-- that names the territory of a level, composed as an identifier by psycopg.
+--
+-- Population is placed at each commune's town hall: a commune is « reached » when a
+-- matching actor stands within max_m of it, and a grouping's share is that of its
+-- loaded communes' population. Every distance test goes through the actors' geography
+-- GiST index (the commune side is a constant in each probe).
+
+-- name: create_tables
+CREATE TEMPORARY TABLE coverage_actors (id bigint PRIMARY KEY) ON COMMIT DROP;
+CREATE TEMPORARY TABLE coverage_initiatives (id bigint PRIMARY KEY) ON COMMIT DROP;
+CREATE TEMPORARY TABLE coverage_communes (code varchar(12) PRIMARY KEY) ON COMMIT DROP;
+CREATE TEMPORARY TABLE coverage_units (code varchar(12) PRIMARY KEY) ON COMMIT DROP;
+
+-- name: analyze_tables
+-- Statistics for the planner: without them it guesses the sizes of the temporary tables.
+ANALYZE coverage_actors, coverage_initiatives, coverage_communes, coverage_units;
+
+-- name: drop_tables
+DROP TABLE coverage_actors, coverage_initiatives, coverage_communes, coverage_units;
+
+-- name: scope_all
+INSERT INTO coverage_communes
+SELECT code FROM territories_territory WHERE kind = 'commune';
+
+-- name: scope_commune
+INSERT INTO coverage_communes
+SELECT code FROM territories_territory WHERE kind = 'commune' AND code = %(scope_code)s;
+
+-- name: scope_qpv
+INSERT INTO coverage_communes
+SELECT DISTINCT c.code
+  FROM territories_territory q
+  JOIN territories_territory c ON c.kind = 'commune' AND c.code = ANY(q.commune_codes)
+ WHERE q.kind = 'qpv' AND q.code = %(scope_code)s;
+
+-- name: scope_parent
+INSERT INTO coverage_communes
+SELECT code FROM territories_territory WHERE kind = 'commune' AND {field} = %(scope_code)s;
+
+-- name: units_commune
+INSERT INTO coverage_units SELECT code FROM coverage_communes;
+
+-- name: units_qpv
+INSERT INTO coverage_units
+SELECT q.code FROM territories_territory q
+ WHERE q.kind = 'qpv'
+   AND q.commune_codes && ARRAY(SELECT code FROM coverage_communes)::varchar[];
+
+-- name: units_parent
+INSERT INTO coverage_units
+SELECT DISTINCT c.{field}
+  FROM territories_territory c JOIN coverage_communes s ON s.code = c.code
+ WHERE c.kind = 'commune' AND c.{field} <> '';
 
 -- name: groupings
-WITH units AS ({units}),
-matching AS MATERIALIZED ({matching}),
-actor_counts AS ({actor_counts}),
+-- One row per unit of the level: its territory, the matching actors and initiatives
+-- that stand in it, and the population of its communes within reach.
+WITH units AS (
+    SELECT t.kind, t.code, t.name, t.population
+      FROM territories_territory t JOIN coverage_units u ON u.code = t.code
+     WHERE t.kind = %(level)s
+),
+actor_counts AS (
+    SELECT v.territory_code AS code, count(*) AS n
+      FROM planning_actor_territory v JOIN coverage_actors m ON m.id = v.actor_id
+     GROUP BY v.territory_code
+),
 initiative_counts AS (
-    SELECT code, count(*) AS n FROM actors_initiative i, unnest(i.territory_codes) AS code
-     WHERE i.id IN ({matching_initiatives}) GROUP BY code
+    SELECT code, count(*) AS n
+      FROM actors_initiative i JOIN coverage_initiatives m ON m.id = i.id,
+           unnest(i.territory_codes) AS code
+     GROUP BY code
 ),
 communes AS (
-    SELECT u.code AS unit, c.code, COALESCE(c.population, 0) AS population, c.anchor
+    SELECT u.code AS unit, COALESCE(c.population, 0) AS population, c.anchor
       FROM units u
-      JOIN territories_territory c ON c.kind = 'commune' AND (
-            (u.kind = 'commune' AND c.code = u.code) OR
-            (u.kind = 'epci' AND c.epci_code = u.code) OR
-            (u.kind = 'bv' AND c.bv_code = u.code) OR
-            (u.kind = 'departement' AND c.departement_code = u.code) OR
-            (u.kind = 'region' AND c.region_code = u.code))
+      JOIN territories_territory c ON c.kind = 'commune' AND c.{field} = u.code
 ),
 reach AS (
     SELECT c.unit, c.population,
-           EXISTS (SELECT 1 FROM actors_actor a
-                    WHERE ST_DWithin(a.geog, c.anchor::geography, %(max_m)s)
-                      AND a.id IN (SELECT id FROM matching)) AS reached
+           EXISTS (SELECT 1 FROM actors_actor a JOIN coverage_actors m ON m.id = a.id
+                    WHERE ST_DWithin(a.geog, c.anchor::geography, %(max_m)s)) AS reached
       FROM communes c
 ),
 totals AS (
@@ -38,7 +99,7 @@ totals AS (
            sum(population) FILTER (WHERE reached) AS reached_population
       FROM reach GROUP BY unit
 )
-SELECT u.code,
+SELECT u.code, u.name, u.population,
        COALESCE(ac.n, 0) AS actors,
        COALESCE(ic.n, 0) AS initiatives,
        COALESCE(t.loaded_population, 0) AS loaded_population,
@@ -46,40 +107,30 @@ SELECT u.code,
   FROM units u
   LEFT JOIN actor_counts ac ON ac.code = u.kind || ':' || u.code
   LEFT JOIN initiative_counts ic ON ic.code = u.kind || ':' || u.code
-  LEFT JOIN totals t ON t.unit = u.code;
+  LEFT JOIN totals t ON t.unit = u.code
+ ORDER BY u.code;
 
 -- name: qpv
 -- A QPV's distance to the nearest matching actor: from its outline, or from its
 -- commune(s) when the outline is unknown; the five nearest by KNN on the actors'
 -- GiST index are measured exactly on the spheroid.
-WITH units AS ({units}),
-matching AS MATERIALIZED ({matching}),
-actor_counts AS ({actor_counts}),
-shapes AS (
-    SELECT u.code, COALESCE(u.geom, (SELECT ST_Multi(ST_Union(c.geom)) FROM territories_territory c
-                                       WHERE c.kind = 'commune' AND c.code = ANY(u.commune_codes))) AS geom,
-           u.geom IS NOT NULL AS own_outline
-      FROM units u
+WITH shapes AS (
+    SELECT q.code, q.name, q.population,
+           COALESCE(q.geom, (SELECT ST_Multi(ST_Union(c.geom)) FROM territories_territory c
+                              WHERE c.kind = 'commune' AND c.code = ANY(q.commune_codes))) AS geom,
+           q.geom IS NOT NULL AS own_outline
+      FROM territories_territory q JOIN coverage_units u ON u.code = q.code
+     WHERE q.kind = 'qpv'
 )
-SELECT s.code, s.own_outline,
-       COALESCE((SELECT n FROM actor_counts WHERE code = 'qpv:' || s.code), 0) AS actors,
-       (SELECT count(*) FROM actors_actor a WHERE a.id IN (SELECT id FROM matching)
-           AND a.qpv_near_codes @> ARRAY[s.code]::varchar[]) AS actors_near,
-       (SELECT count(*) FROM actors_initiative i WHERE i.id IN ({matching_initiatives})
-           AND i.territory_codes @> ARRAY['qpv:' || s.code]::varchar[]) AS initiatives,
+SELECT s.code, s.name, s.population, s.own_outline,
+       (SELECT count(*) FROM planning_actor_territory v JOIN coverage_actors m ON m.id = v.actor_id
+         WHERE v.territory_code = 'qpv:' || s.code) AS actors,
+       (SELECT count(*) FROM actors_actor a JOIN coverage_actors m ON m.id = a.id
+         WHERE a.qpv_near_codes @> ARRAY[s.code]::varchar[]) AS actors_near,
+       (SELECT count(*) FROM actors_initiative i JOIN coverage_initiatives m ON m.id = i.id
+         WHERE i.territory_codes @> ARRAY['qpv:' || s.code]::varchar[]) AS initiatives,
        (SELECT min(ST_Distance(nearest.geog, s.geom::geography))
-          FROM (SELECT a.geog FROM actors_actor a WHERE a.id IN (SELECT id FROM matching)
+          FROM (SELECT a.geog FROM actors_actor a JOIN coverage_actors m ON m.id = a.id
                  ORDER BY a.location <-> s.geom LIMIT 5) nearest) AS distance_m
-  FROM shapes s;
-
--- name: counts_from_view
-SELECT territory_code AS code, count(*) AS n
-  FROM planning_actor_territory
- WHERE (%(kinds)s::varchar[] IS NULL OR kind_id = ANY(%(kinds)s::varchar[]))
-   AND (%(themes)s::varchar[] IS NULL OR themes && %(themes)s::varchar[])
-   AND (%(publics)s::varchar[] IS NULL OR publics && %(publics)s::varchar[])
- GROUP BY territory_code
-
--- name: counts_live
-SELECT code, count(*) AS n FROM actors_actor a, unnest(a.territory_codes) AS code
- WHERE a.id IN (SELECT id FROM matching) GROUP BY code
+  FROM shapes s
+ ORDER BY s.code;

@@ -1,0 +1,195 @@
+"""Coverage of the territories by the directory, and the gaps a coalition should fill.
+
+Design choices:
+- Which actors and initiatives count is decided by the directory's own pipeline,
+  `listed().matching(filters)`: coverage and the directory always agree. Their ids go
+  into temporary tables; the rest is SQL in `sql/coverage.sql`, with named parameters,
+  run in one transaction (the tables drop at commit).
+- Counts come from the territory codes stored on each actor at write time, through the
+  materialized view planning_actor_territory (one row per listed actor and territory);
+  reach and distances are computed in SQL through the actors' GiST indexes (ST_DWithin on
+  geography, KNN `<->`), never by a Python loop over actors. Population is placed at
+  each commune's town hall.
+- The one column a query names by level comes from PARENT_FIELD, composed as an SQL
+  identifier by psycopg: no SQL is built from a request's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from psycopg import sql
+
+from carto.actors.models import Actor, Initiative
+from carto.territories.codes import Kind
+
+from .sql import load_queries
+
+LEVELS = ["commune", "epci", "bv", "departement", "region", "qpv"]
+# The commune column that names a commune's territory of each grouping level.
+PARENT_FIELD = {
+    "epci": "epci_code",
+    "bv": "bv_code",
+    "departement": "departement_code",
+    "region": "region_code",
+}
+# The commune column that holds the code of its territory of each level (groupings).
+GROUPING_FIELD = {"commune": "code", **PARENT_FIELD}
+FILTERS = ("kind", "theme", "public", "q")
+TABLES = {name: name for name in ("coverage_actors", "coverage_initiatives")}
+
+
+@dataclass
+class CoverageRow:
+    kind: str
+    code: str
+    name: str
+    population: int | None
+    actors: int
+    initiatives: int
+    actors_per_10k: float | None
+    reached_population: int | None = None
+    loaded_population: int | None = None
+    share_within: float | None = None
+    distance_m: float | None = None
+    actors_near: int | None = None
+    own_outline: bool | None = None
+    covered: bool | None = None
+
+    def properties(self) -> dict:
+        return {
+            key: value
+            for key, value in self.__dict__.items()
+            if value is not None or key in ("population",)
+        }
+
+
+def _query(name: str, field: str | None = None) -> str:
+    """A query of coverage.sql; `{field}` becomes the mapped column, quoted by psycopg."""
+    text = load_queries("coverage.sql")[name]
+    if field is None:
+        return text
+    return sql.SQL(text).format(field=sql.Identifier(field)).as_string(connection.connection)
+
+
+def _fill(cursor, table: str, queryset) -> None:
+    """The ids a queryset selects into one of the temporary tables (a fixed name).
+
+    The SELECT is the ORM's own compilation of the directory's filters, with its own
+    positional parameters: run as it is, after a fixed INSERT."""
+    select, params = queryset.order_by().values("id").query.sql_with_params()
+    cursor.execute(f"INSERT INTO {TABLES[table]} (id) {select}", params)
+
+
+def _scope(cursor, scope: tuple[str, str] | None) -> None:
+    if scope is None:
+        cursor.execute(_query("scope_all"))
+        return
+    kind, code = scope
+    if kind == Kind.COMMUNE:
+        cursor.execute(_query("scope_commune"), {"scope_code": code})
+    elif kind == Kind.QPV:
+        cursor.execute(_query("scope_qpv"), {"scope_code": code})
+    else:
+        cursor.execute(_query("scope_parent", PARENT_FIELD[kind]), {"scope_code": code})
+
+
+def _units(cursor, level: str) -> None:
+    if level == Kind.COMMUNE:
+        cursor.execute(_query("units_commune"))
+    elif level == Kind.QPV:
+        cursor.execute(_query("units_qpv"))
+    else:
+        cursor.execute(_query("units_parent", PARENT_FIELD[level]))
+
+
+def _rows(cursor) -> list[dict]:
+    columns = [column.name for column in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def coverage(
+    level: str, filters: dict, scope: tuple[str, str] | None = None, max_km: float = 5.0
+) -> list[CoverageRow]:
+    """One row per territory of `level` in `scope` (code order), for the actors and
+    initiatives matching `filters` (the directory's filters: kind, theme, public, q)."""
+    if level not in LEVELS:
+        raise ValueError(f"niveau inconnu « {level} »")
+    matching = {key: filters[key] for key in FILTERS if filters.get(key)}
+    max_m = max_km * 1000
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_query("create_tables"))
+        _fill(cursor, "coverage_actors", Actor.objects.listed().matching(matching))
+        _fill(cursor, "coverage_initiatives", Initiative.objects.listed().matching(matching))
+        _scope(cursor, scope)
+        _units(cursor, level)
+        cursor.execute(_query("analyze_tables"))
+        if level == Kind.QPV:
+            cursor.execute(_query("qpv"))
+            rows = [_qpv_row(row, max_m) for row in _rows(cursor)]
+        else:
+            cursor.execute(
+                _query("groupings", GROUPING_FIELD[level]), {"level": level, "max_m": max_m}
+            )
+            rows = [_grouping_row(level, row) for row in _rows(cursor)]
+        # Dropped now, not only at commit: a caller's transaction may ask again.
+        cursor.execute(_query("drop_tables"))
+    return rows
+
+
+def _qpv_row(row: dict, max_m: float) -> CoverageRow:
+    distance = row["distance_m"]
+    counts = {key: row[key] for key in ("actors", "initiatives", "actors_near", "own_outline")}
+    return CoverageRow(
+        kind=Kind.QPV,
+        code=row["code"],
+        name=row["name"],
+        population=row["population"],
+        actors_per_10k=None,
+        distance_m=None if distance is None else round(distance, 1),
+        covered=distance is not None and distance <= max_m,
+        **counts,
+    )
+
+
+def _grouping_row(level: str, row: dict) -> CoverageRow:
+    population = row["population"]
+    loaded = int(row["loaded_population"] or 0)
+    reached = int(row["reached_population"] or 0)
+    return CoverageRow(
+        kind=level,
+        code=row["code"],
+        name=row["name"],
+        population=population,
+        actors=row["actors"],
+        initiatives=row["initiatives"],
+        actors_per_10k=round(row["actors"] * 10_000 / population, 2) if population else None,
+        reached_population=reached,
+        loaded_population=loaded,
+        share_within=round(reached / loaded, 4) if loaded else None,
+    )
+
+
+def gaps(rows: list[CoverageRow]) -> list[CoverageRow]:
+    """Least covered first: no matching actor, then the most population out of reach
+    (QPV: the farthest from a matching actor)."""
+    if rows and rows[0].kind == Kind.QPV:
+        return sorted(
+            rows,
+            key=lambda r: (
+                r.covered,
+                r.actors > 0,
+                -(r.distance_m if r.distance_m is not None else 1e12),
+                r.code,
+            ),
+        )
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.actors > 0,
+            -((r.loaded_population or 0) - (r.reached_population or 0)),
+            r.share_within if r.share_within is not None else 1,
+            r.code,
+        ),
+    )

@@ -1,0 +1,74 @@
+"""The derived view of the directory (planning_actor_territory) is refreshed once per
+transaction that changed the directory, after it commits, and always after the actors
+were re-attached to re-imported territories."""
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection, transaction
+
+from carto.actors.models import Actor
+from carto.planning.services import refresh_actor_territory
+from carto.territories.signals import territories_imported
+
+pytestmark = pytest.mark.django_db
+
+
+def view_rows(actor_ids) -> set[tuple[int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT actor_id, territory_code FROM planning_actor_territory WHERE actor_id = ANY(%s)",
+            [list(actor_ids)],
+        )
+        return set(cursor.fetchall())
+
+
+def refreshes(callbacks) -> int:
+    return sum(1 for callback in callbacks if callback is refresh_actor_territory)
+
+
+def new_actor(index: int) -> Actor:
+    return Actor.objects.create(
+        name=f"Acteur de rafale {index}", kind_id="association", status="published",
+        location=Point(2.8319, 50.4329, srid=4326), source="test-refresh", source_id=str(index),
+        territory_codes=["commune:62498"],
+    )  # fmt: skip
+
+
+def test_a_burst_of_saves_refreshes_once_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        actors = [new_actor(index) for index in range(20)]
+        for actor in actors:
+            actor.name += " (modifié)"
+            actor.save()
+        assert not view_rows(a.id for a in actors)  # nothing refreshed within the transaction
+    assert refreshes(callbacks) == 1
+    for callback in callbacks:
+        callback()
+    assert view_rows(a.id for a in actors) == {(a.id, "commune:62498") for a in actors}
+
+
+def test_a_rolled_back_transaction_refreshes_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                new_actor(99)
+                raise RuntimeError("abandon")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            new_actor(100)
+    assert refreshes(callbacks) == 1  # the second transaction's, queued anew
+
+
+def test_reimported_territories_are_counted_after_the_actors_are_reattached(
+    django_capture_on_commit_callbacks,
+):
+    actor = Actor.objects.filter(status="published", commune_code="62498").first()
+    Actor.objects.filter(pk=actor.pk).update(territory_codes=["commune:00000"])
+    refresh_actor_territory()
+    assert "commune:62498" not in {code for _id, code in view_rows([actor.pk])}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        territories_imported.send(sender=None, summary=None)
+    assert refreshes(callbacks) == 1
+    codes = {code for _id, code in view_rows([actor.pk])}
+    assert {"commune:62498", "departement:62", "region:32"} <= codes
