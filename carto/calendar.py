@@ -1,43 +1,45 @@
-"""French calendar: school holidays (from data) and public holidays (the ``holidays``
-package), shared by the directory (« ouvert maintenant »), the tour planner and the agenda.
+"""French calendar: school holidays and public holidays, from well-kept packages, shared
+by the directory (« ouvert maintenant »), the tour planner and the agenda.
 
-Design choice: school holidays are data, not code. ``data/calendrier/vacances_scolaires.csv``
-(``zone,description,start,end``, ``#`` comment lines) holds the periods of the
-metropolitan zones A, B and C, taken from the ministry's « fr-en-calendrier-scolaire »
-dataset; its sibling README.md cites the sources and says what was left out. ``start``
-is the first day without school, ``end`` the day school resumes (excluded); an empty
-``end`` marks holidays whose end is not published yet.
+School holidays come from ``vacances-scolaires-france`` (the ministry's calendar,
+« fr-en-calendrier-scolaire », packaged with its updates), chosen over the data file
+carto kept before because it is fresher: it holds the school years up to 2027-2028,
+where the file stopped at the start of summer 2027. Its days are grouped here into
+periods per metropolitan zone (A, B, C): ``start`` is the first day without school,
+``end`` the day school resumes (excluded).
 
-A zone's calendar is only known over its *coverage*: from the first listed start to
-the last known day (the day before an open-ended period's start, else the day before
-the last resumption). ``is_school_holiday`` refuses a day outside it
-(``HolidayDataError``) rather than answering « school day » by default, so that a
-tour « sur période de vacances » is never planned on a guess; ``coverage()`` lets the
-caller check a whole range first.
+A zone's calendar is only known over its *coverage*: from its first holiday to the last
+day of its last published holidays. The package answers « school day » for any later
+day of a year it holds (the autumn of 2028, say, before the ministry publishes it):
+``is_school_holiday`` refuses a day outside the coverage (``HolidayDataError``) rather
+than answer on a guess, so that a tour « sur période de vacances » is never planned on
+one; ``coverage()`` lets the caller check a whole range first. A newer calendar comes
+with a newer version of the package.
 
-The file is read once per process (``load`` is cached) and validated row by row: a
-bad zone, date, column count, an end not after its start or two overlapping periods
-of one zone raise ``HolidayDataError`` naming the file and the line.
+Public holidays come from the ``holidays`` package, with the French subdivisions it
+knows: ``public_holidays(year, departement)`` gives the metropolitan days, plus Good
+Friday and 26 December in Moselle, Bas-Rhin and Haut-Rhin, and the abolition-of-slavery
+days of Guadeloupe, Martinique, Guyane, La Réunion and Mayotte.
 
-Public holidays come from the well-kept ``holidays`` package, with the French
-subdivisions it knows: ``public_holidays(year, departement)`` gives the metropolitan
-days, plus Good Friday and 26 December in Moselle, Bas-Rhin and Haut-Rhin, and the
-abolition-of-slavery days of Guadeloupe, Martinique, Guyane, La Réunion and Mayotte.
+The French wall clock and the week are written here once: ``PARIS`` (the time zone of
+every date and time carto shows), ``WEEKDAY_CODES`` (the OSM codes, Monday first, as
+``date.weekday()`` counts) and ``DAY_NAMES_FR``.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import holidays
+from vacances_scolaires_france import SchoolHolidayDates
 
 __all__ = [
-    "CSV_NAME",
+    "DAY_NAMES_FR",
+    "PARIS",
+    "WEEKDAY_CODES",
     "ZONES",
     "HolidayDataError",
     "HolidayPeriod",
@@ -47,117 +49,63 @@ __all__ = [
     "load",
     "periods",
     "public_holidays",
-    "read_periods",
     "zones",
 ]
 
-CSV_NAME = "vacances_scolaires.csv"
-COLUMNS = ["zone", "description", "start", "end"]
-ZONES = ("A", "B", "C")  # the metropolitan zones; Corse and overseas are not loaded
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PARIS = ZoneInfo("Europe/Paris")
+WEEKDAY_CODES = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")  # Monday = 0, as date.weekday()
+DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+ZONES = ("A", "B", "C")  # the metropolitan zones (Corse and overseas have calendars of their own)
 
 
 class HolidayDataError(ValueError):
-    """The holiday file is malformed, or a question falls outside what it knows."""
+    """A question about school holidays falls outside what the calendar knows."""
 
 
 @dataclass(frozen=True)
 class HolidayPeriod:
-    """School holidays of one zone: from ``start`` to the day before ``end`` (None: not published)."""
+    """School holidays of one zone: from ``start`` to the day before ``end``."""
 
     zone: str
     description: str
     start: date
-    end: date | None
+    end: date
 
     def contains(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
+        return self.start <= day < self.end
 
     @property
-    def last_day(self) -> date | None:
-        """The last day without school, None when the end is not published."""
-        return None if self.end is None else self.end - timedelta(days=1)
-
-
-def calendar_dir() -> Path:
-    """Where the calendar files live: ``settings.BASE_DIR / "data" / "calendrier"``."""
-    from django.conf import settings
-
-    return Path(settings.BASE_DIR) / "data" / "calendrier"
-
-
-def _parse_date(value: str, column: str, where: str) -> date:
-    value = value.strip()
-    if not _ISO_DATE.match(value):
-        raise HolidayDataError(f"{where} : {column} « {value} » n'est pas une date AAAA-MM-JJ")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HolidayDataError(
-            f"{where} : {column} « {value} » n'est pas une date valide"
-        ) from None
-
-
-def read_periods(path: Path) -> tuple[HolidayPeriod, ...]:
-    """Every period of a holiday CSV, validated; raises HolidayDataError naming the line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HolidayDataError(f"{path} : lecture impossible ({exc})") from None
-    rows = [
-        (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not rows:
-        raise HolidayDataError(f"{path} : fichier vide")
-    header_number, header_line = rows[0]
-    header = [cell.strip() for cell in next(csv.reader([header_line]))]
-    if header != COLUMNS:
-        raise HolidayDataError(
-            f"{path.name}, ligne {header_number} : en-tête {','.join(header)!r}, "
-            f"attendu {','.join(COLUMNS)!r}"
-        )
-    result: list[HolidayPeriod] = []
-    for number, line in rows[1:]:
-        where = f"{path.name}, ligne {number}"
-        cells = next(csv.reader([line]))
-        if len(cells) != len(COLUMNS):
-            raise HolidayDataError(f"{where} : {len(cells)} colonnes, {len(COLUMNS)} attendues")
-        zone, description, start_text, end_text = (cell.strip() for cell in cells)
-        if zone not in ZONES:
-            raise HolidayDataError(
-                f"{where} : zone « {zone} » inconnue (attendu : {', '.join(ZONES)})"
-            )
-        if not description:
-            raise HolidayDataError(f"{where} : description vide")
-        start = _parse_date(start_text, "start", where)
-        end = _parse_date(end_text, "end", where) if end_text else None
-        if end is not None and end <= start:
-            raise HolidayDataError(f"{where} : end ({end}) doit suivre start ({start})")
-        period = HolidayPeriod(zone, description, start, end)
-        for other in result:
-            if other.zone == zone and _overlap(other, period):
-                raise HolidayDataError(
-                    f"{where} : « {description} » ({start} → {end or '…'}) chevauche "
-                    f"« {other.description} » ({other.start} → {other.end or '…'}) en zone {zone}"
-                )
-        result.append(period)
-    if not result:
-        raise HolidayDataError(f"{path} : aucune période")
-    return tuple(sorted(result, key=lambda p: (p.zone, p.start)))
-
-
-def _overlap(a: HolidayPeriod, b: HolidayPeriod) -> bool:
-    a_end = a.end or date.max
-    b_end = b.end or date.max
-    return a.start < b_end and b.start < a_end
+    def last_day(self) -> date:
+        """The last day without school."""
+        return self.end - timedelta(days=1)
 
 
 @functools.cache
-def load(path: Path | None = None) -> tuple[HolidayPeriod, ...]:
-    """The periods of ``vacances_scolaires.csv`` (cached per path)."""
-    return read_periods(Path(path) if path is not None else calendar_dir() / CSV_NAME)
+def load() -> tuple[HolidayPeriod, ...]:
+    """Every published period of school holidays, by zone then start (read once)."""
+    calendar = SchoolHolidayDates()
+    result = []
+    for zone in ZONES:
+        days = sorted(
+            (day, row["nom_vacances"])
+            for year in range(calendar.min_year, calendar.max_year + 1)
+            for day, row in calendar.holidays_for_year_and_zone(year, zone).items()
+        )
+        start = previous = name = None
+        for day, day_name in days:
+            if start is not None and (day - previous).days == 1 and day_name == name:
+                previous = day
+                continue
+            if start is not None:
+                result.append(HolidayPeriod(zone, name, start, previous + timedelta(days=1)))
+            start = previous = day
+            name = day_name
+        if start is not None:
+            result.append(HolidayPeriod(zone, name, start, previous + timedelta(days=1)))
+    if not result:
+        raise HolidayDataError("vacances-scolaires-france : aucune période de vacances")
+    return tuple(result)
 
 
 def zones() -> tuple[str, ...]:
@@ -177,13 +125,7 @@ def _zone_periods(zone: str) -> list[HolidayPeriod]:
 def coverage(zone: str) -> tuple[date, date]:
     """The first and last days (inclusive) over which the zone's calendar is known."""
     found = _zone_periods(zone)
-    first = found[0].start
-    open_ended = [period.start for period in found if period.end is None]
-    if open_ended:
-        last = min(open_ended) - timedelta(days=1)
-    else:
-        last = max(period.end for period in found) - timedelta(days=1)
-    return first, last
+    return found[0].start, found[-1].last_day
 
 
 def is_school_holiday(day: date, zone: str) -> bool:
@@ -204,7 +146,7 @@ def periods(zone: str, date_from: date, date_to: date) -> list[HolidayPeriod]:
     return [
         period
         for period in _zone_periods(zone)
-        if period.start <= date_to and (period.end is None or period.end > date_from)
+        if period.start <= date_to and period.end > date_from
     ]
 
 
