@@ -91,15 +91,29 @@ POINT = geometry("Point")
 AREA = geometry("Polygon", "MultiPolygon")
 
 
-def feature(properties: dict, geometry_schema: dict, id_schema: dict | None = None) -> dict:
-    members = {
-        "type": string(enum=["Feature"]),
-        "geometry": geometry_schema,
-        "properties": properties,
-    }
+def feature(
+    properties: dict, geometry_schema: dict, id_schema: dict | None = None, **members
+) -> dict:
+    """A Feature; with `id_schema`, its `id` is required too (a detail names its thing)."""
+    schema = obj(
+        {
+            "type": string(enum=["Feature"]),
+            "geometry": geometry_schema,
+            "properties": properties,
+            **members,
+        },
+        required=["type", "geometry", "properties"],
+    )
     if id_schema is not None:
-        members["id"] = id_schema
-    return obj(members, required=["type", "geometry", "properties"])
+        schema["properties"]["id"] = id_schema
+    return schema
+
+
+def detail(properties: dict, geometry_schema: dict, id_schema: dict, **members) -> dict:
+    """The Feature of one thing: its id is required."""
+    schema = feature(properties, geometry_schema, id_schema, **members)
+    schema["required"].append("id")
+    return schema
 
 
 def feature_collection(feature_schema: dict, members: dict, required=()) -> dict:

@@ -40,9 +40,9 @@ from django.utils import timezone
 
 from carto.territories.codes import search_key
 
-from .importers.base import ActorRecord, RowError
-from .models import Actor, Status
+from .models import Actor
 from .opening_hours import OpeningHoursError, parse
+from .records import ActorRecord, RowError
 from .taxonomy import KIND_BY_TYPOLOGY
 
 logger = logging.getLogger(__name__)
@@ -150,8 +150,8 @@ EXPORT_FIELDS = [
 
 
 def export_queryset(departement: str | None = None):
-    """Published actors that are not flagged duplicates, by id, optionally in one département."""
-    queryset = Actor.objects.filter(status=Status.PUBLISHED, duplicate_of__isnull=True)
+    """The listed actors, by id, optionally in one département."""
+    queryset = Actor.objects.listed()
     if departement:
         queryset = queryset.in_territory("departement", departement)
     # Coordinates read by PostgreSQL: no GEOS geometry built per actor.

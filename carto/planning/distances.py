@@ -35,6 +35,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+from carto.geo import EARTH_RADIUS_M, haversine_m  # re-exported: distances' sphere
 from carto.http import (
     ConnectionBrokenError,
     FetchTimeoutError,
@@ -57,7 +58,6 @@ __all__ = [
     "router_from_settings",
 ]
 
-EARTH_RADIUS_M = 6_371_008.8  # mean radius R1 of the IUGG / WGS84 ellipsoid
 DEFAULT_SPEED_KMH = 40.0
 DEFAULT_DETOUR = 1.3
 USER_AGENT = "carto-planning/1.0"
@@ -88,17 +88,6 @@ class DistanceMatrix(ABC):
     def matrix(self, points: Sequence[LonLat]) -> Matrices:
         """``(metres, seconds)``: ``metres[i][j]`` and ``seconds[i][j]`` from ``points[i]``
         to ``points[j]``, points given as (lon, lat) in degrees (EPSG:4326)."""
-
-
-def haversine_m(a: LonLat, b: LonLat) -> float:
-    """Great-circle distance in metres between two (lon, lat) points on the R1 sphere."""
-    lon1, lat1 = map(math.radians, a)
-    lon2, lat2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 class GreatCircle(DistanceMatrix):

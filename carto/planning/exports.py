@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from icalendar import Calendar, Event, vText
 
 from carto import csv_export
+from carto.calendar import PARIS
 
 from .tours import TourResult
 
@@ -60,56 +61,46 @@ def _minutes(seconds: float) -> int:
     return round(seconds / 60)
 
 
+def _place_feature(place, kind: str, order: int | None, **properties) -> dict:
+    """A Point Feature of the start or a stop (its id when it has one)."""
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": _position(place.lon, place.lat)},
+        "properties": {"kind": kind, "order": order, "label": place.label, **properties},
+    }
+    if hasattr(place, "id"):
+        feature["id"] = place.id
+    return feature
+
+
 def to_geojson(result: TourResult) -> dict:
     """The tour as an RFC 7946 FeatureCollection (a dict, ready for json.dumps)."""
     start = result.request.start
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": _position(start.lon, start.lat)},
-            "properties": {"kind": "start", "order": 0, "label": start.label},
-        }
-    ]
+    features = [_place_feature(start, "start", 0)]
     for scheduled in result.stops:
-        stop = scheduled.stop
         features.append(
-            {
-                "type": "Feature",
-                "id": stop.id,
-                "geometry": {"type": "Point", "coordinates": _position(stop.lon, stop.lat)},
-                "properties": {
-                    "kind": "stop",
-                    "order": scheduled.order,
-                    "label": stop.label,
-                    "address": stop.address,
-                    "sessions": [
-                        {
-                            "date": scheduled.date.isoformat(),
-                            "start": scheduled.start.isoformat(),
-                            "end": scheduled.end.isoformat(),
-                        }
-                    ],
-                    "leg_distance_m": round(scheduled.leg.metres),
-                    "leg_duration_s": round(scheduled.leg.seconds),
-                    "notes": list(scheduled.notes),
-                },
-            }
+            _place_feature(
+                scheduled.stop,
+                "stop",
+                scheduled.order,
+                address=scheduled.stop.address,
+                sessions=[
+                    {
+                        "date": scheduled.date.isoformat(),
+                        "start": scheduled.start.isoformat(),
+                        "end": scheduled.end.isoformat(),
+                    }
+                ],
+                leg_distance_m=round(scheduled.leg.metres),
+                leg_duration_s=round(scheduled.leg.seconds),
+                notes=list(scheduled.notes),
+            )
         )
     for item in result.unscheduled:
-        stop = item.stop
         features.append(
-            {
-                "type": "Feature",
-                "id": stop.id,
-                "geometry": {"type": "Point", "coordinates": _position(stop.lon, stop.lat)},
-                "properties": {
-                    "kind": "unscheduled",
-                    "order": None,
-                    "label": stop.label,
-                    "address": stop.address,
-                    "reason": item.reason,
-                },
-            }
+            _place_feature(
+                item.stop, "unscheduled", None, address=item.stop.address, reason=item.reason
+            )
         )
     line = [_position(start.lon, start.lat)]
     line += [_position(item.stop.lon, item.stop.lat) for item in result.stops]
@@ -152,7 +143,7 @@ def to_ics(
     calendar.add("method", "PUBLISH")
     # An X- property is not escaped by icalendar unless typed: one line of TEXT.
     calendar.add("x-wr-calname", vText(" ".join(name.split())))
-    calendar.add("x-wr-timezone", "Europe/Paris")
+    calendar.add("x-wr-timezone", PARIS.key)
     key = _tour_key(result)
     count = len(result.stops)
     previous = result.request.start.label or "le départ"

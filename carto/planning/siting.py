@@ -29,8 +29,7 @@ territory's representative point). Who reaches whom is computed once, before
 the greedy: the targets' points sorted by latitude, a binary search gives the
 latitude band of each candidate's circle, a longitude window (the exact
 bounding box of a spherical cap) narrows it, and only the points left get a
-haversine. numpy vectorises that filter when present (it comes with shapely 2);
-a pure-Python path gives the same answer. The greedy then updates the marginal
+haversine, vectorised by numpy (reach.py). The greedy then updates the marginal
 gains incrementally: each target, once covered, is subtracted from the
 candidates that reach it, so the whole run costs O(pairs within reach + k × n).
 
@@ -53,17 +52,11 @@ import itertools
 import math
 import numbers
 from array import array
-from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .distances import EARTH_RADIUS_M  # one sphere for siting and tours
-
-try:
-    import numpy as np
-except ImportError:  # pragma: no cover - numpy is a dependency of shapely 2
-    np = None
+from .reach import Near, reach_within
 
 GREEDY_RATIO = 1 - 1 / math.e  # the worst-case share of the optimum the greedy guarantees
 # exact_site() refuses above this many C(n, k) combinations: about 1 s at worst measured
@@ -71,7 +64,6 @@ GREEDY_RATIO = 1 - 1 / math.e  # the worst-case share of the optimum the greedy 
 EXACT_MAX_COMBINATIONS = 10_000
 TIE_TOLERANCE = 1e-9  # gains closer than this share of the total weight are a tie
 # Radians (about 6 mm) added to the prefilter box, so that rounding never loses a point.
-_BOX_MARGIN = 1e-9
 
 
 class SitingError(ValueError):
@@ -306,7 +298,7 @@ class _Problem:
     already_covered_weight: float
     weights: list[float]  # per open target
     candidate_ids: list[str]
-    reach: list[_Near]  # per candidate
+    reach: list[Near]  # per candidate
 
     @classmethod
     def build(cls, targets, candidates, k, max_km, already_covered) -> _Problem:
@@ -322,7 +314,7 @@ class _Problem:
             already_covered_weight=math.fsum(float(t.weight) for t in targets if t.id in skipped),
             weights=[float(t.weight) for t in open_targets],
             candidate_ids=[c.id for c in candidates],
-            reach=_reach_within(open_targets, candidates, max_km * 1000),
+            reach=reach_within(open_targets, candidates, max_km * 1000),
         )
 
     def result(self, steps, bound: float, reason: StopReason, *, exact: bool) -> SitingResult:
@@ -419,123 +411,11 @@ def _real(value) -> float | None:
     return number if math.isfinite(number) else None
 
 
-# Who reaches whom
-
-
-@dataclass(frozen=True, slots=True)
-class _Near:
-    """The open targets one candidate reaches, and the distance in metres to each one's nearest point.
-
-    Two flat arrays (about 16 bytes a pair, against about 100 for a dict), as
-    the pairs number in the millions when `max_km` is large."""
-
-    targets: array  # 'q': indices of open targets
-    distances: array  # 'd': metres
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def items(self):
-        """(target index, distance_m) pairs."""
-        return zip(self.targets, self.distances, strict=True)
-
-
-def _reach_within(
-    targets: Sequence[Target], candidates: Sequence[Candidate], max_m: float
-) -> list[_Near]:
-    """For each candidate, the targets with a point within `max_m` metres."""
-    lons, lats, owners = [], [], []
-    for index, target in enumerate(targets):
-        for lon, lat in target.all_points():
-            lons.append(math.radians(float(lon)))
-            lats.append(math.radians(float(lat)))
-            owners.append(index)
-    order = sorted(range(len(lats)), key=lats.__getitem__)
-    points = _SortedPoints(
-        lat=[lats[i] for i in order], lon=[lons[i] for i in order], owner=[owners[i] for i in order]
-    )
-    near = _near_numpy if np is not None else _near_python
-    return [
-        near(points, math.radians(float(c.lat)), math.radians(float(c.lon)), max_m)
-        for c in candidates
-    ]
-
-
-@dataclass
-class _SortedPoints:
-    """The targets' points in radians, sorted by latitude, with the index of their target."""
-
-    lat: list[float]
-    lon: list[float]
-    owner: list[int]
-    _arrays: tuple | None = None
-
-    def arrays(self):
-        """numpy copies (lat, lon, cos lat, owner), made once."""
-        if self._arrays is None:
-            lat = np.asarray(self.lat, dtype=float)
-            owner = np.asarray(self.owner, dtype=np.int64)
-            self._arrays = (lat, np.asarray(self.lon, dtype=float), np.cos(lat), owner)
-        return self._arrays
-
-
-def _window(lat: float, max_m: float) -> tuple[float, float, float]:
-    """The box around a spherical cap: latitude band (low, high) and longitude half-width, radians.
-
-    The half-width is asin(sin r / cos lat) (Matuschek), or π when the cap holds a pole."""
-    radius = max_m / EARTH_RADIUS_M
-    low, high = lat - radius - _BOX_MARGIN, lat + radius + _BOX_MARGIN
-    if high >= math.pi / 2 or low <= -math.pi / 2:
-        return low, high, math.pi
-    return low, high, math.asin(math.sin(radius) / math.cos(lat)) + _BOX_MARGIN
-
-
-def _near_python(points: _SortedPoints, lat: float, lon: float, max_m: float) -> _Near:
-    """Targets within `max_m` of (lat, lon), pure Python."""
-    low, high, half_width = _window(lat, max_m)
-    cos_lat, nearest = math.cos(lat), {}
-    for i in range(bisect_left(points.lat, low), bisect_right(points.lat, high)):
-        delta_lon = abs((points.lon[i] - lon + math.pi) % (2 * math.pi) - math.pi)
-        if delta_lon > half_width:
-            continue
-        a = (
-            math.sin((points.lat[i] - lat) / 2) ** 2
-            + cos_lat * math.cos(points.lat[i]) * math.sin(delta_lon / 2) ** 2
-        )
-        distance = 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
-        owner = points.owner[i]
-        if distance <= max_m and distance < nearest.get(owner, math.inf):
-            nearest[owner] = distance
-    return _Near(array("q", nearest.keys()), array("d", nearest.values()))
-
-
-def _near_numpy(points: _SortedPoints, lat: float, lon: float, max_m: float) -> _Near:
-    """Targets within `max_m` of (lat, lon), the same filter vectorised."""
-    lats, lons, cos_lats, owners = points.arrays()
-    low, high, half_width = _window(lat, max_m)
-    band = slice(np.searchsorted(lats, low, "left"), np.searchsorted(lats, high, "right"))
-    delta_lon = np.abs(np.remainder(lons[band] - lon + math.pi, 2 * math.pi) - math.pi)
-    box = np.flatnonzero(delta_lon <= half_width)
-    a = (
-        np.sin((lats[band][box] - lat) / 2) ** 2
-        + math.cos(lat) * cos_lats[band][box] * np.sin(delta_lon[box] / 2) ** 2
-    )
-    distances = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    keep = np.flatnonzero(distances <= max_m)
-    owners, distances = owners[band][box][keep], distances[keep]
-    # A target with several points: keep its nearest one (sort by target, then distance).
-    order = np.lexsort((distances, owners))
-    owners, distances = owners[order], distances[order]
-    first = np.ones(len(owners), dtype=bool)
-    first[1:] = owners[1:] != owners[:-1]
-    return _Near(array("q", owners[first].tolist()), array("d", distances[first].tolist()))
-
-
 # The greedy
 
 
 def _greedy(
-    weights: Sequence[float], reach: Sequence[_Near], ids: Sequence[str], k: int
+    weights: Sequence[float], reach: Sequence[Near], ids: Sequence[str], k: int
 ) -> tuple[list[tuple[int, list[int], float]], float, StopReason]:
     """Greedy max coverage with incremental gains.
 

@@ -97,6 +97,15 @@ def hover_map_centre(page, selector: str):
     page.wait_for_selector(".leaflet-tooltip")
 
 
+def assert_detail_shows_the_names(page, console, screenshot) -> None:
+    """The detail panel shows the actor's and its initiative's names as text; nothing ran."""
+    page.wait_for_selector("[data-detail]:not([hidden]) h2")
+    assert page.text_content("[data-detail] h2") == ACTOR_NAME
+    assert INITIATIVE_TITLE in page.locator("[data-detail] li").all_text_contents()
+    page.screenshot(path=screenshot)
+    assert_nothing_ran(page, console)
+
+
 def test_carte_markers_list_and_detail(open_page, payloads, artifacts):
     page, console = open_page(
         f"/carte/?kind=tiers-lieu&actor={payloads.actor}&map=50.43290,2.83190,15"
@@ -105,11 +114,7 @@ def test_carte_markers_list_and_detail(open_page, payloads, artifacts):
     marker = page.locator(".pastille-tiers-lieu")
     assert marker.get_attribute("title") == f"{ACTOR_NAME} — {payloads.kind_label}"
     assert page.locator("[data-results] .nom").all_text_contents() == [ACTOR_NAME]
-    page.wait_for_selector("[data-detail]:not([hidden]) h2")
-    assert page.text_content("[data-detail] h2") == ACTOR_NAME
-    assert INITIATIVE_TITLE in page.locator("[data-detail] li").all_text_contents()
-    page.screenshot(path=artifacts / "injection-carte.png")
-    assert_nothing_ran(page, console)
+    assert_detail_shows_the_names(page, console, artifacts / "injection-carte.png")
 
 
 def test_carte_coverage_and_overlay_tooltips(open_page, payloads, artifacts):
@@ -142,11 +147,7 @@ def test_embed_list_marker_and_detail(open_page, payloads, artifacts):
     )
     assert page.text_content("[data-results] .nom") == ACTOR_NAME
     page.click("[data-results] button")
-    page.wait_for_selector("[data-detail]:not([hidden]) h2")
-    assert page.text_content("[data-detail] h2") == ACTOR_NAME
-    assert INITIATIVE_TITLE in page.locator("[data-detail] li").all_text_contents()
-    page.screenshot(path=artifacts / "injection-embed.png")
-    assert_nothing_ran(page, console)
+    assert_detail_shows_the_names(page, console, artifacts / "injection-embed.png")
 
 
 def test_planner_gaps_hosts_and_tour(open_page, payloads, artifacts):

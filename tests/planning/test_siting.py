@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from carto.planning import siting
+from carto.planning.reach import reach_within
 from carto.planning.siting import (
     EXACT_MAX_COMBINATIONS,
     GREEDY_RATIO,
@@ -355,24 +355,8 @@ def test_the_answer_does_not_depend_on_the_input_order():
         assert [h.covered for h in shuffled.hosts] == [h.covered for h in reference.hosts]
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_pure_python_and_numpy_give_the_same_answer(seed, monkeypatch):
-    assert siting.np is not None
-    targets, candidates, max_km = random_instance(seed)
-    vectorised = site(targets, candidates, 4, max_km)
-    monkeypatch.setattr(siting, "np", None)
-    plain = site(targets, candidates, 4, max_km)
-    assert [h.candidate.id for h in plain.hosts] == [h.candidate.id for h in vectorised.hosts]
-    for a, b in zip(plain.hosts, vectorised.hosts, strict=True):
-        assert [i.id for i in a.covered] == [i.id for i in b.covered]
-        assert [i.distance_m for i in a.covered] == pytest.approx([i.distance_m for i in b.covered])
-
-
-@pytest.mark.parametrize("use_numpy", [True, False])
-def test_the_prefilter_loses_no_point_anywhere_on_the_globe(use_numpy, monkeypatch):
+def test_the_prefilter_loses_no_point_anywhere_on_the_globe():
     """Large circles, high latitudes, the antimeridian: the box never drops a point in reach."""
-    if not use_numpy:
-        monkeypatch.setattr(siting, "np", None)
     rng = random.Random(42)
     targets = [
         Target(f"t{i}", "", rng.uniform(-180, 180), math.degrees(math.asin(rng.uniform(-1, 1))), 1)
@@ -385,7 +369,7 @@ def test_the_prefilter_loses_no_point_anywhere_on_the_globe(use_numpy, monkeypat
     ]
     candidates += [Candidate("west", "", -179.99, 10), Candidate("pole", "", 180, 89.99)]
     for max_m in (3_000.0, 500_000.0, 2_500_000.0):
-        reach = siting._reach_within(targets, candidates, max_m)
+        reach = reach_within(targets, candidates, max_m)
         for candidate, near in zip(candidates, reach, strict=True):
             expected = {
                 i
@@ -401,7 +385,7 @@ def test_the_prefilter_loses_no_point_anywhere_on_the_globe(use_numpy, monkeypat
                     rel=1e-3,
                     abs=1.0,
                 )
-    west, pole = siting._reach_within(targets, candidates[-2:], 3_000.0)
+    west, pole = reach_within(targets, candidates[-2:], 3_000.0)
     assert [targets[i].id for i in west.targets] == ["east"]  # 2.2 km across the antimeridian
     assert [targets[i].id for i in pole.targets] == ["pole"]  # 2.2 km across the pole
 

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from shapely.geometry import shape
 
 from carto.territories.codes import Kind
+from carto.territories.importer import TerritoryImportError, import_territories
 from carto.territories.models import DatasetLoad, Territory, TerritoryPart
-from carto.territories.services import TerritoryImportError, import_territories
 
 from ..conftest import DEMO_DEPARTEMENTS
 from .helpers import data_copy, database_fingerprint, edit_geojson, find_feature

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from carto.territories.fetch import FetchError, fetch_boundaries
+from carto.territories.importer import import_territories
 from carto.territories.manifest import load_manifest, sha256_of
-from carto.territories.services import import_territories
 
 QPV_CSV = "qpv/qpv2024_liste_par_commune.csv"
 

@@ -29,57 +29,15 @@ from carto.srid import WGS84
 from carto.territories.codes import Kind, is_valid_code, search_key
 from carto.territories.models import Territory
 
-from ..models import Actor, ActorKind, Precision, Public, Status, Theme
+from ..models import Actor, ActorKind, Precision, Public, Theme
+from ..records import ActorRecord, RowError
 from ..services import analyze_directory, attach_actors
 from ..signals import directory_changed
 from ..sql import load_queries
 
 
-class RowError(Exception):
-    """A row that cannot be imported; the message says why, in French."""
-
-
 class ImportAborted(Exception):
     """The import was refused and nothing was written."""
-
-
-@dataclass
-class ActorRecord:
-    source_id: str
-    name: str
-    kind: str
-    lon: float | None = None
-    lat: float | None = None
-    precision: str = Precision.ADDRESS
-    to_locate: bool = False
-    themes: list[str] = field(default_factory=list)
-    publics: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)
-    description: str = ""
-    siret: str = ""
-    rna: str = ""
-    network: str = ""
-    address: str = ""
-    address_extra: str = ""
-    postcode: str = ""
-    city: str = ""
-    commune_code: str = ""
-    opening_hours: str = ""
-    appointment: bool = False
-    itinerant: bool = False
-    email: str = ""
-    phone: str = ""
-    website: str = ""
-    contact_name: str = ""
-    contact_email: str = ""
-    contact_phone: str = ""
-    source_url: str = ""
-    service_area_codes: list[str] = field(default_factory=list)
-    status: str = Status.PUBLISHED
-    parent_source_id: str = ""  # the principal site of an antenna, in the same source
-    notes: list[str] = field(
-        default_factory=list
-    )  # non-blocking remarks (e.g. hours not understood)
 
 
 @dataclass

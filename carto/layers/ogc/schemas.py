@@ -1,7 +1,7 @@
 """Response schemas of OGC API Features (Part 1: Core, GeoJSON), for the OpenAPI description."""
 
 from carto.actors.api.schemas import ACTOR_PROPERTIES, INITIATIVE_PROPERTIES
-from carto.openapi import BBOX, array, feature_collection, geometry, integer, obj, string
+from carto.openapi import BBOX, array, detail, feature_collection, geometry, integer, obj, string
 from carto.territories.api.schemas import TERRITORY_PROPERTIES
 
 LINK = obj(
@@ -33,16 +33,7 @@ COLLECTIONS = obj(
 # An item is an actor, an initiative or a territory, by collection.
 ITEM_ID = {"oneOf": [integer(), string()]}
 ITEM_PROPERTIES = {"anyOf": [ACTOR_PROPERTIES, INITIATIVE_PROPERTIES, TERRITORY_PROPERTIES]}
-ITEM = obj(
-    {
-        "type": string(enum=["Feature"]),
-        "id": ITEM_ID,
-        "geometry": geometry(nullable=True),
-        "properties": ITEM_PROPERTIES,
-        "links": LINKS,
-    },
-    required=["type", "id", "geometry", "properties"],
-)
+ITEM = detail(ITEM_PROPERTIES, geometry(nullable=True), ITEM_ID, links=LINKS)
 ITEMS = feature_collection(
     ITEM,
     {

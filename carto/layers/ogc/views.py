@@ -14,7 +14,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from carto.api import GEOJSON, BBoxField, CachedGetMixin, QueryParams, parse_query
+from carto.api import (
+    GEOJSON,
+    BBoxField,
+    CachedGetMixin,
+    QueryParams,
+    feature_collection,
+    geojson_response,
+    parse_query,
+)
 from carto.openapi import JSON, errors
 
 from . import schemas
@@ -233,16 +241,12 @@ class ItemsView(OgcView):
                 }
             )
         envelope = {
-            "type": "FeatureCollection",
             "numberMatched": matched,
             "numberReturned": len(features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": links,
         }
-        head = json.dumps(envelope, ensure_ascii=False)[:-1]
-        return HttpResponse(
-            f'{head}, "features": [{",".join(features)}]}}', content_type="application/geo+json"
-        )
+        return geojson_response(feature_collection(envelope, features))
 
 
 class ItemView(OgcView):

@@ -7,6 +7,7 @@ from carto.openapi import (
     LON_LAT,
     array,
     boolean,
+    detail,
     feature,
     geometry,
     integer,
@@ -51,32 +52,28 @@ TERRITORY_FEATURE = feature(
 )
 TERRITORY_COLLECTION = paged_collection(TERRITORY_FEATURE, zoom=integer(nullable=True))
 
-TERRITORY_DETAIL = obj(
-    {
-        "type": string(enum=["Feature"]),
-        "id": TERRITORY_ID,
-        "geometry": geometry("Polygon", "MultiPolygon", nullable=True),
-        "bbox": {**BBOX, "nullable": True},
-        "properties": obj(
-            {
-                "kind": KIND,
-                "kind_label": string(),
-                "code": string(),
-                "name": string(),
-                "population": integer(nullable=True),
-                "commune_count": integer(),
-                "parents": PARENTS,
-                "departements": CODES,
-                "communes": CODES,
-                "has_outline": boolean(),
-                "center": {**LON_LAT, "nullable": True},
-                "vintage": string(),
-                "source": string(),
-            },
-            required=["kind", "kind_label", "code", "name", "population", "has_outline", "center"],
-        ),
-    },
-    required=["type", "id", "geometry", "properties"],
+TERRITORY_DETAIL = detail(
+    obj(
+        {
+            "kind": KIND,
+            "kind_label": string(),
+            "code": string(),
+            "name": string(),
+            "population": integer(nullable=True),
+            "commune_count": integer(),
+            "parents": PARENTS,
+            "departements": CODES,
+            "communes": CODES,
+            "has_outline": boolean(),
+            "center": {**LON_LAT, "nullable": True},
+            "vintage": string(),
+            "source": string(),
+        },
+        required=["kind", "kind_label", "code", "name", "population", "has_outline", "center"],
+    ),
+    geometry("Polygon", "MultiPolygon", nullable=True),
+    TERRITORY_ID,
+    bbox={**BBOX, "nullable": True},
 )
 
 TERRITORY_SUMMARY = obj(

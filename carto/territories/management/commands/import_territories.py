@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from carto.territories.services import IMPORT_ORDER, TerritoryImportError, import_territories
+from carto.territories.importer import IMPORT_ORDER, TerritoryImportError, import_territories
 
 
 def _csv_option(value: str) -> list[str]:
