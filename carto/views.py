@@ -31,7 +31,7 @@ def home(request):
         for dataset in manifest.datasets.values()
     ]
     directory = {
-        "actors": Actor.objects.listed().count(),
+        "actors": Actor.objects.listed().in_directory().count(),
         "initiatives": Initiative.objects.listed().count(),
     }
     return render(

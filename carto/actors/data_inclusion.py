@@ -151,7 +151,7 @@ EXPORT_FIELDS = [
 
 def export_queryset(departement: str | None = None):
     """The listed actors, by id, optionally in one département."""
-    queryset = Actor.objects.listed()
+    queryset = Actor.objects.listed().in_directory()
     if departement:
         queryset = queryset.in_territory("departement", departement)
     # Coordinates read by PostgreSQL: no GEOS geometry built per actor.

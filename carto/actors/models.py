@@ -162,6 +162,36 @@ class Actor(TerritoryAttachment, Provenance):
     )
     appointment = models.BooleanField("sur rendez-vous", default=False)
     itinerant = models.BooleanField("itinérant", default=False)
+    services = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        db_default=models.Value("{}"),
+        blank=True,
+        help_text="Services proposés (vocabulaire des lieux de médiation numérique…).",
+    )
+    access_conditions = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        db_default=models.Value("{}"),
+        blank=True,
+        help_text="Conditions d’accès : gratuit, payant, adhésion…",
+    )
+    amenities = ArrayField(
+        models.SlugField(max_length=40),
+        default=list,
+        db_default=models.Value("{}"),
+        blank=True,
+        help_text="Équipements et usages : wifi, ouvert-le-dimanche, gratuit, actions-culturelles…",
+    )
+    funded_posts = models.JSONField(
+        default=dict,
+        db_default=models.Value("{}"),
+        blank=True,
+        help_text="Postes financés par programme, ex. {« adultes-relais » : 2, « fonjep » : 1}.",
+    )
+    # A host place (a town hall): proposed by the siting and drawn when its kind is asked
+    # for, never counted among the directory's actors otherwise (coverage, lists).
+    host_only = models.BooleanField("lieu d’accueil seulement", default=False, db_default=False)
 
     email = models.EmailField("courriel public", blank=True)
     phone = models.CharField("téléphone public", max_length=40, blank=True)
@@ -233,6 +263,29 @@ class Actor(TerritoryAttachment, Provenance):
         return self.name
 
 
+class ActorSource(models.Model):
+    """Every source an actor was read from, with its identifier there: one actor for one
+    place, whatever the number of files that list it (France services, conseillers
+    numériques, lieux de médiation numérique…)."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="sources")
+    source = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=128)
+    source_url = models.URLField(max_length=500, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "source d’un acteur"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="actor_source_uniq"),
+        ]
+        indexes = [models.Index(fields=["actor"], name="actor_source_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+
 class Initiative(TerritoryAttachment, Provenance):
     """An action, an experience: the fields of the centres sociaux action sheets, an
     organiser, partners, and a footprint (territories or a drawn area)."""
@@ -264,6 +317,10 @@ class Initiative(TerritoryAttachment, Provenance):
     results_inhabitants = models.TextField("résultats pour les habitants", blank=True)
     limits = models.TextField("limites", blank=True)
     perspectives = models.TextField(blank=True)
+    programme = models.SlugField(
+        max_length=40, blank=True, default="", db_default="",
+        help_text="Programme de l’État dont c’est un site (taxonomy.PROGRAMMES), vide sinon.",
+    )  # fmt: skip
     footprint_codes = ArrayField(
         models.CharField(max_length=24),
         default=list,
@@ -303,6 +360,9 @@ class Initiative(TerritoryAttachment, Provenance):
             GinIndex(fields=["themes"], name="initiative_themes_gin"),
             GinIndex(fields=["publics"], name="initiative_publics_gin"),
             GinIndex(fields=["territory_codes"], name="initiative_territories_gin"),
+            models.Index(
+                fields=["programme"], name="initiative_programme", condition=~Q(programme="")
+            ),
             GinIndex(fields=["search"], name="initiative_search_gin"),
         ]
 

@@ -98,6 +98,16 @@ class DirectoryQuerySet(models.QuerySet):
 
 
 class ActorQuerySet(DirectoryQuerySet):
+    def in_directory(self):
+        """Without the host places (town halls, `host_only`): the siting may propose them,
+        a visitor sees them when they ask for their kind, nothing else counts them."""
+        return self.filter(host_only=False)
+
+    def matching(self, params: dict):
+        """The directory's filters; with no `kind` asked for, host places are left out."""
+        queryset = super().matching(params)
+        return queryset if params.get("kind") else queryset.in_directory()
+
     def of_kinds(self, kinds):
         return self.filter(kind__in=list(kinds)) if kinds else self
 

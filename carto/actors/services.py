@@ -16,11 +16,26 @@ from django.utils import timezone
 from carto.territories.codes import Kind
 from carto.territories.models import Territory
 
-from .models import Actor, Initiative
+from .models import Actor, ActorSource, Initiative
 from .signals import directory_changed
 from .sql import load_queries
 
 BATCH = 5000
+
+
+def record_sources(source: str, actors: dict[str, tuple[int, str]]) -> None:
+    """Record that each actor (id, url, by source id) was read from `source`: an actor keeps
+    every source that lists it, and a source id always points at one actor."""
+    ActorSource.objects.bulk_create(
+        [
+            ActorSource(actor_id=actor_id, source=source, source_id=source_id, source_url=url)
+            for source_id, (actor_id, url) in actors.items()
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["source", "source_id"],
+        update_fields=["actor", "source_url", "last_seen"],
+    )
 
 
 def analyze_directory() -> None:

@@ -147,6 +147,34 @@ PUBLICS = [
 ]
 
 
+# The State's programmes whose sites are initiatives (Initiative.programme), ANCT's lists.
+PROGRAMMES = [
+    Term("cites-educatives", "Cités éducatives"),
+    Term("cites-de-l-emploi", "Cités de l’emploi"),
+    Term("petites-villes-de-demain", "Petites villes de demain"),
+    Term("action-coeur-de-ville", "Action cœur de ville"),
+    Term("villages-d-avenir", "Villages d’avenir"),
+]
+
+# What a place offers a visitor beyond its services (Actor.amenities).
+AMENITIES = [
+    Term("wifi", "Wi-Fi"),
+    Term("ouvert-le-dimanche", "Ouvert le dimanche"),
+    Term("gratuit", "Services gratuits"),
+    Term("actions-culturelles", "Actions culturelles"),
+]
+
+# Posts funded by the politique de la ville that an actor hosts (Actor.funded_posts).
+FUNDED_POSTS = [
+    Term("adultes-relais", "poste d’adulte-relais"),
+    Term("fonjep", "poste FONJEP"),
+]
+
+
+def label_of(terms: list[Term], slug: str) -> str:
+    return next((term.label for term in terms if term.slug == slug), slug)
+
+
 def _index(terms: list[Term]) -> dict[str, str]:
     index = {}
     for term in terms:

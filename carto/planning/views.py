@@ -53,7 +53,7 @@ def territoire(request, kind: str, code: str):
     if territory is None:
         raise Http404(f"Aucun territoire {kind}:{code}.")
     key = f"{kind}:{code}"
-    actors = Actor.objects.listed().in_territory(kind, code)
+    actors = Actor.objects.listed().in_directory().in_territory(kind, code)
     initiatives = Initiative.objects.listed().in_territory(kind, code)
     theme_labels = dict(Theme.objects.values_list("slug", "label"))
     kind_labels = dict(ActorKind.objects.values_list("slug", "label"))

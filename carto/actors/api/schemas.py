@@ -67,6 +67,7 @@ ACTOR_DETAIL_REQUIRED = [
     "name", "kind", "kind_label", "themes", "publics", "precision", "precision_label",
     "to_locate", "opening_hours", "opening_hours_text", "open_now", "itinerant",
     "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
+    "services", "access_conditions", "amenities", "funded_posts", "sources",
 ]  # fmt: skip
 ACTOR_DETAIL = detail(
     obj(
@@ -97,6 +98,21 @@ ACTOR_DETAIL = detail(
             "email": string(),
             "phone": string(),
             "website": string(),
+            "services": CODES,
+            "access_conditions": CODES,
+            "amenities": array(TERM),
+            "funded_posts": array(
+                obj(
+                    {**TERM["properties"], "count": integer(minimum=1)},
+                    required=["slug", "label", "count"],
+                )
+            ),
+            "sources": array(
+                obj(
+                    {"source": string(), "source_id": string(), "url": string()},
+                    required=["source", "source_id"],
+                )
+            ),
             "parent": {**LINK, "nullable": True},
             "antennas": array(LINK),
             "initiatives": array(

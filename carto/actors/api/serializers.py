@@ -9,7 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from carto import calendar
 from carto.calendar import PARIS
 
-from .. import opening_hours
+from .. import opening_hours, taxonomy
 from ..models import Actor, ActorKind, Initiative, Public, Theme
 
 PRIVATE_FIELDS = {"contact_name", "contact_email", "contact_phone"}
@@ -60,6 +60,9 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
     territories = serializers.SerializerMethodField()
     opening_hours_text = serializers.SerializerMethodField()
     open_now = serializers.SerializerMethodField()
+    amenities = serializers.SerializerMethodField()
+    funded_posts = serializers.SerializerMethodField()
+    sources = serializers.SerializerMethodField()
 
     class Meta:
         model = Actor
@@ -68,12 +71,32 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
             "id", "name", "kind", "kind_label", "themes", "publics", "labels", "description", "siret", "rna",
             "network", "address", "address_extra", "postcode", "city", "precision", "precision_label",
             "to_locate", "service_area_codes", "opening_hours", "opening_hours_text", "open_now", "appointment", "itinerant", "email", "phone",
-            "website", "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
-            "source_id", "source_url", "last_verified", "updated_at",
+            "website", "services", "access_conditions", "amenities", "funded_posts", "parent",
+            "antennas", "initiatives", "duplicate_of", "territories", "source", "source_id",
+            "source_url", "sources", "last_verified", "updated_at",
         ]  # fmt: skip
 
     def get_themes(self, actor) -> list[dict]:
         return _labels(Theme, actor.themes)
+
+    def get_amenities(self, actor) -> list[dict]:
+        return [
+            {"slug": s, "label": taxonomy.label_of(taxonomy.AMENITIES, s)} for s in actor.amenities
+        ]
+
+    def get_funded_posts(self, actor) -> list[dict]:
+        """« accueille 2 postes d'adultes-relais »: the posts funded here, by programme."""
+        return [
+            {"slug": slug, "label": taxonomy.label_of(taxonomy.FUNDED_POSTS, slug), "count": count}
+            for slug, count in sorted(actor.funded_posts.items())
+        ]
+
+    def get_sources(self, actor) -> list[dict]:
+        """Every source that lists this place, with its identifier there."""
+        return [
+            {"source": s.source, "source_id": s.source_id, "url": s.source_url}
+            for s in actor.sources.order_by("first_seen", "source")
+        ]
 
     def get_publics(self, actor) -> list[dict]:
         return _labels(Public, actor.publics)

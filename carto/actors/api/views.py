@@ -254,9 +254,12 @@ class TaxonomyView(CachedGetMixin, APIView):
         tags=["annuaire"],
     )
     def get(self, request):
-        actors = Actor.objects.listed()
+        actors = Actor.objects.listed().in_directory()
         initiatives = Initiative.objects.listed()
-        kind_counts = dict(actors.values_list("kind").annotate(n=Count("id")))
+        # Per kind, what a visitor asking for it sees: host places (town halls) included.
+        kind_counts = dict(
+            Actor.objects.listed().values_list("kind").annotate(n=Count("id")).order_by()
+        )
 
         def unnest_counts(queryset, column):
             return dict(

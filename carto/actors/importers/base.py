@@ -31,7 +31,7 @@ from carto.territories.models import Territory
 
 from ..models import Actor, ActorKind, Precision, Public, Theme
 from ..records import ActorRecord, RowError
-from ..services import analyze_directory, attach_actors
+from ..services import analyze_directory, attach_actors, record_sources
 from ..signals import directory_changed
 from ..sql import load_queries
 
@@ -279,6 +279,10 @@ class ActorImporter:
             ).values_list("source_id", "id")
         )
         self._link_parents(records, ids_by_source_id)
+        record_sources(
+            self.source,
+            {r.source_id: (ids_by_source_id[r.source_id], r.source_url) for r in records},
+        )
         written = [ids_by_source_id[actor.source_id] for actor in to_write]
         attach_actors(written)
         with connection.cursor() as cursor:
