@@ -3,6 +3,7 @@ independently of the application (shapely on the territory outlines, never the
 `territory_codes` the code under test stores and filters on)."""
 
 import json
+import math
 import os
 
 from hypothesis import HealthCheck
@@ -57,8 +58,12 @@ def outline(kind: str, code: str):
     return shape(json.loads(Territory.objects.get(kind=kind, code=code).geom.json))
 
 
-def public_actors():
-    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
+def public_actors(hosts: bool = False):
+    """The actors the directory shows a visitor who names no kind: published, not a
+    duplicate, and not a host place (a town hall, `host_only`: shown only to a visitor
+    asking for its kind). `hosts=True`: every published original, host places included."""
+    actors = Actor.objects.filter(status="published", duplicate_of__isnull=True)
+    return actors if hosts else actors.filter(host_only=False)
 
 
 def actors_inside(geometry) -> list[Actor]:
@@ -118,3 +123,13 @@ def initiatives_of(kind: str, code: str) -> list[Initiative]:
         for initiative in Initiative.objects.filter(status="published").select_related("organizer")
         if covered_communes(initiative) & members
     ]
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> float:
+    """Great-circle distance in metres on the mean sphere (within 0.5 % of the spheroid)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371008.8 * math.asin(math.sqrt(a))

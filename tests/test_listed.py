@@ -16,7 +16,7 @@ from django.test import Client
 from carto.actors.models import Actor, Initiative
 from carto.actors.services import attach_actors, attach_initiatives
 from carto.planning.services import refresh_actor_territory
-from tests.helpers import body
+from tests.helpers import body, public_actors
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,6 @@ MARK = "INVISIBLE-7f3a"
 LENS = (2.8319, 50.4329)
 LENS_BBOX = "2.75,50.38,2.92,50.48"
 LIEVIN_EPCI = "epci:246200364"
-
-
-def public_actors():
-    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
 
 
 def public_initiatives():
@@ -49,6 +45,9 @@ def hidden(db):
             source="test-listed",
             source_id=state,
             city="Lens",
+            postcode="62300",
+            address="1 rue de la Paix",
+            services=["Aide aux démarches administratives"],  # what the LMN export holds
             **fields,
         )
 
@@ -126,6 +125,12 @@ def requests(hidden) -> dict[str, list]:
         "GET /api/v1/geocode/": [("/api/v1/geocode/", {"q": "Lens"})],
         "GET /api/v1/export/data-inclusion/structures.json": [
             ("/api/v1/export/data-inclusion/structures.json", q) for q in ({}, {"departement": "62"})
+        ],
+        "GET /api/v1/export/lmn/lieux.json": [
+            ("/api/v1/export/lmn/lieux.json", q) for q in ({}, {"departement": "62"})
+        ],
+        "GET /api/v1/export/lmn/lieux.csv": [
+            ("/api/v1/export/lmn/lieux.csv", q) for q in ({}, {"departement": "62"})
         ],
         "GET /api/v1/territories/": [("/api/v1/territories/", {"kind": "commune", "bbox": LENS_BBOX})],
         "GET /api/v1/territories/{kind}/{code}/": [("/api/v1/territories/commune/62498/", {})],

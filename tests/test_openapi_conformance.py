@@ -103,6 +103,8 @@ def test_every_operation_of_the_api_is_covered():
         "GET /api/v1/taxonomy/",
         "GET /api/v1/geocode/",
         "GET /api/v1/export/data-inclusion/structures.json",
+        "GET /api/v1/export/lmn/lieux.json",
+        "GET /api/v1/export/lmn/lieux.csv",
         "GET /api/v1/territories/",
         "GET /api/v1/territories/{kind}/{code}/",
         "GET /api/v1/territories/locate/",
@@ -118,3 +120,18 @@ def test_every_operation_of_the_api_is_covered():
         "GET /ogc/collections/{collection_id}/items",
         "GET /ogc/collections/{collection_id}/items/{feature_id}",
     } == operations
+
+
+@pytest.mark.parametrize("model", ["actor", "initiative"])
+def test_the_detail_of_an_entry_of_every_source_answers_as_documented(model, in_test_transaction):
+    """One listed entry of each source through its detail operation: the random run may
+    never draw an id of a rarer source (a programme site, a merged place)."""
+    from carto.actors.models import Actor, Initiative
+
+    queryset = (Actor if model == "actor" else Initiative).objects.listed()
+    sources = sorted(set(queryset.values_list("source", flat=True)))
+    assert len(sources) >= (6 if model == "actor" else 3)
+    operation = schema[f"/api/v1/{model}s/{{id}}/"]["GET"]
+    for source in sources:
+        entry = queryset.filter(source=source).order_by("id").first()
+        check(operation.Case(path_parameters={"id": entry.pk}))

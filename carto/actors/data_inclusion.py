@@ -80,9 +80,14 @@ KIND_NETWORKS: dict[str, ReseauPorteur] = {
 
 # Labels our importers write -> réseau porteur (both ways). Any other label spelled
 # like a réseau's label or value in the package maps too (« Mission Locale »).
+# The places' labels (tiers-lieux, médiathèques, lieux de médiation numérique) go out the
+# same way: v1 has no typology, so a kind's typology (taxonomy.KINDS) travels in the LMN
+# export's `typologie`, and here only the réseau a label names (a médiathèque has none).
 LABEL_NETWORKS: dict[str, ReseauPorteur] = {
     "France services": ReseauPorteur.FRANCE_SERVICE,
     "Conseiller numérique France services": ReseauPorteur.CONSEILLERS_NUMERIQUES,
+    "Fabrique de territoire": ReseauPorteur.FABRIQUE_DE_TERRITOIRE,
+    "Aidants Connect": ReseauPorteur.AIDANTS_CONNECT,
 }
 
 # Réseau porteur -> our kind (import), by priority when a structure has several.
@@ -207,7 +212,7 @@ def _fit(text: str, field: str) -> str | None:
     return text
 
 
-def _date_maj(actor: Actor) -> date:
+def date_maj(actor: Actor) -> date:
     """The date we vouch for: the last verification, else the last change (never in the future)."""
     day = actor.last_verified or timezone.localdate(actor.updated_at)
     return min(day, date.today())
@@ -223,7 +228,7 @@ def structure_data(actor: Actor) -> dict[str, Any]:
         "source": PRODUCER,
         "id": f"{PRODUCER}--{actor.pk}",
         "nom": _fit(actor.name, "nom"),
-        "date_maj": _date_maj(actor),
+        "date_maj": date_maj(actor),
         "description": _fit(actor.description, "description"),
         "lien_source": actor.source_url or None,
         "siret": actor.siret or None,
@@ -438,7 +443,7 @@ def to_record(structure: Structure, raw: dict) -> ActorRecord:
         source_url=str(structure.lien_source) if structure.lien_source else "",
         notes=notes,
     )
-    _check_lengths(record)
+    check_lengths(record, _LIMITED)
     return record
 
 
@@ -450,9 +455,10 @@ _LIMITED = {
 }  # fmt: skip
 
 
-def _check_lengths(record: ActorRecord) -> None:
-    """Refuse values longer than our columns hold (the schema has no limit on most)."""
-    for name, schema_field in _LIMITED.items():
+def check_lengths(record: ActorRecord, limited: dict[str, str]) -> None:
+    """Refuse values longer than our columns hold (the schemas have no limit on most);
+    `limited` maps each record field to the schema field its message names."""
+    for name, schema_field in limited.items():
         limit = Actor._meta.get_field(name).max_length
         value = getattr(record, name)
         if limit and len(value) > limit:

@@ -9,7 +9,6 @@ Every public path (API, OGC, pages, exports, coverage, planning, tiles) starts f
 import re
 
 from django.contrib.gis.db import models
-from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Func, Value
@@ -45,9 +44,11 @@ class KnnDistance(Func):
 
 
 class Distance(Func):
-    """ST_Distance on geography: metres on the spheroid."""
+    """ST_Distance on geography, in metres on the sphere: the measure of the KNN
+    operator `<->` on geography, so that a list ordered by one reads ordered by the other."""
 
     function = "ST_Distance"
+    template = "%(function)s(%(expressions)s, false)"
     output_field = FloatField()
 
 
@@ -118,7 +119,12 @@ class ActorQuerySet(DirectoryQuerySet):
 
     def near(self, lon: float, lat: float, radius_km: float | None = None):
         """Ordered nearest first by the KNN operator `<->` on the geography GiST index
-        (never a sort of the whole table), with `distance_m` in metres."""
+        (never a sort of the whole table), with `distance_m` in metres.
+
+        `<->` on geography measures on the sphere (PostGIS' mean radius); `distance_m` is
+        measured on the same sphere, not the spheroid, so that the order and the distances
+        shown agree (the two differ by up to 0.5 %: on the spheroid, two places 11.5 km
+        away could be listed 11 526 m, then 11 505 m)."""
         point = Point(lon, lat, srid=WGS84)
         queryset = self.filter(geog__isnull=False)
         if radius_km is not None:
@@ -126,11 +132,19 @@ class ActorQuerySet(DirectoryQuerySet):
         # Order by the KNN distance alone: a tie-breaker (e.g. id) would make PostgreSQL
         # sort the whole table instead of walking the index (see the EXPLAIN test).
         return queryset.annotate(
-            knn=KnnDistance("geog", Geography(point)), distance_m=Distance("geog", Geography(point))
+            knn=KnnDistance("geog", Geography(point)),
+            distance_m=Distance("geog", Geography(point)),
         ).order_by("knn")
 
 
 class InitiativeQuerySet(DirectoryQuerySet):
+    def matching(self, params: dict):
+        """The directory's filters, and `programme`: sites of these State programmes."""
+        return super().matching(params).of_programmes(params.get("programme", []))
+
+    def of_programmes(self, programmes):
+        return self.filter(programme__in=list(programmes)) if programmes else self
+
     def in_bbox(self, bbox):
         box = Polygon.from_bbox(bbox)
         box.srid = WGS84
@@ -145,8 +159,10 @@ class InitiativeQuerySet(DirectoryQuerySet):
         queryset = self.filter(location__isnull=False)
         if radius_km is not None:
             queryset = queryset.filter(location__dwithin=(point, _degrees_bound(radius_km, lat)))
+        # Ordered by the distance itself (metres on the sphere): initiatives are a few
+        # thousand, and the planar `<->` on degrees would misorder them (a degree of
+        # longitude is 0.64 of a degree of latitude in the north of France).
         queryset = queryset.annotate(
-            knn=GeometryDistance("location", point),
             distance_m=Distance(
                 Func(
                     "location", template="(%(expressions)s)::geography", output_field=FloatField()
@@ -156,7 +172,7 @@ class InitiativeQuerySet(DirectoryQuerySet):
         )
         if radius_km is not None:
             queryset = queryset.filter(distance_m__lte=radius_km * 1000)
-        return queryset.order_by("knn")
+        return queryset.order_by("distance_m", "id")
 
 
 def _degrees_bound(radius_km: float, lat: float) -> float:

@@ -36,8 +36,12 @@ class ActorRecord:
     city: str = ""
     commune_code: str = ""
     opening_hours: str = ""
+    services: list[str] = field(default_factory=list)  # LMN vocabulary (carto.actors.lmn.SERVICES)
+    access_conditions: list[str] = field(default_factory=list)  # LMN « frais à charge » (lmn.FRAIS)
     appointment: bool = False
     itinerant: bool = False
+    amenities: list[str] = field(default_factory=list)  # taxonomy.AMENITIES slugs
+    host_only: bool = False  # a host place (a town hall): shown when its kind is asked for
     email: str = ""
     phone: str = ""
     website: str = ""
@@ -51,3 +55,44 @@ class ActorRecord:
     notes: list[str] = field(
         default_factory=list
     )  # non-blocking remarks (e.g. hours not understood)
+
+
+# Precisions at which a point is only a stand-in for the place (its town hall, its département).
+ROUGH_PRECISIONS = {Precision.COMMUNE, Precision.DEPARTEMENT}
+
+
+def combine(primary: dict, secondary: dict) -> dict:
+    """An actor's values when two sources describe it: `primary` (the source that owns the
+    field's say) wins, `secondary` fills what it leaves empty and adds to its lists.
+
+    Text: the primary's unless empty; lists: the primary's, then the secondary's items it
+    lacks (labels, services… are unions); dicts: the secondary's keys overridden by the
+    primary's; a rough position (to locate, or placed at the commune or département) gives
+    way to a precise one, with its precision; `last_verified`: the later date; anything
+    else: the primary's. Keys only `primary` holds are kept as they are."""
+    merged = dict(primary)
+    for name, value in primary.items():
+        other = secondary.get(name)
+        if other is None:
+            continue
+        if isinstance(value, str):
+            merged[name] = value or other
+        elif isinstance(value, list):
+            merged[name] = [*value, *(item for item in other if item not in value)]
+        elif isinstance(value, dict):
+            merged[name] = {**other, **value}
+    if "last_verified" in primary and secondary.get("last_verified"):
+        days = [day for day in (primary["last_verified"], secondary["last_verified"]) if day]
+        merged["last_verified"] = max(days)
+    if "location" in primary and _rough(primary) and not _rough(secondary):
+        for name in ("location", "precision", "to_locate"):
+            merged[name] = secondary[name]
+    return merged
+
+
+def _rough(values: dict) -> bool:
+    return (
+        values.get("location") is None
+        or values.get("to_locate")
+        or values.get("precision") in ROUGH_PRECISIONS
+    )

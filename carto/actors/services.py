@@ -38,6 +38,15 @@ def record_sources(source: str, actors: dict[str, tuple[int, str]]) -> None:
     )
 
 
+def enriched_by_others(source: str, actor_ids: Iterable[int]) -> set[int]:
+    """Those of these actors that another source than `source` also lists (merged places)."""
+    return set(
+        ActorSource.objects.filter(actor_id__in=list(actor_ids))
+        .exclude(source=source)
+        .values_list("actor_id", flat=True)
+    )
+
+
 def analyze_directory() -> None:
     """Refresh the planner's statistics of the directory's tables after an import, so
     that its estimates follow the data (a stale estimate turns an index scan into

@@ -15,11 +15,19 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError
 
+from carto.actors import taxonomy
 from carto.actors.api.params import DirectoryParams
+from carto.actors.importers import ACTOR_IMPORTERS, INITIATIVE_IMPORTERS
 from carto.actors.models import Actor, ActorKind, Public, Theme
 from carto.api import _messages
 
 PRINT_CAP = 2000
+
+
+def source_titles() -> dict[str, str]:
+    """The French title of each importer's source, for the sheet's « Sources »."""
+    importers = {**ACTOR_IMPORTERS, **INITIATIVE_IMPORTERS}
+    return {source: getattr(cls, "title", "") or source for source, cls in importers.items()}
 
 
 def map_config(request, embed: bool) -> dict:
@@ -29,6 +37,7 @@ def map_config(request, embed: bool) -> dict:
         "api": {
             "actors": reverse("actor-list"),
             "actor": reverse("actor-detail", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
+            "initiatives": reverse("initiative-list"),
             "territories": reverse("territory-list"),
             "territory": reverse("territory-detail", kwargs={"kind": "KIND", "code": "CODE"}),
             "search": reverse("territory-search"),
@@ -43,6 +52,8 @@ def map_config(request, embed: bool) -> dict:
         "kinds": list(ActorKind.objects.values("slug", "label")),
         "themes": list(Theme.objects.values("slug", "label")),
         "publics": list(Public.objects.values("slug", "label")),
+        "programmes": [{"slug": t.slug, "label": t.label} for t in taxonomy.PROGRAMMES],
+        "sources": source_titles(),
         "pageUrl": request.build_absolute_uri(reverse("map")),
     }
 

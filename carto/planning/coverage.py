@@ -10,6 +10,9 @@ Design choices:
   reach and distances are computed in SQL through the actors' GiST indexes (ST_DWithin on
   geography, KNN `<->`), never by a Python loop over actors. Population is placed at
   each commune's town hall.
+- A programme (Cités éducatives, Petites villes de demain…) restricts the territories in
+  scope, not the actors counted: the communes its sites' footprints cover (intersected
+  with the territory scope), and the groupings and QPV holding them.
 - The one column a query names by level comes from PARENT_FIELD, composed as an SQL
   identifier by psycopg: no SQL is built from a request's text.
 """
@@ -110,10 +113,16 @@ def _rows(cursor) -> list[dict]:
 
 
 def coverage(
-    level: str, filters: dict, scope: tuple[str, str] | None = None, max_km: float = 5.0
+    level: str,
+    filters: dict,
+    scope: tuple[str, str] | None = None,
+    max_km: float = 5.0,
+    programmes: list[str] | None = None,
 ) -> list[CoverageRow]:
     """One row per territory of `level` in `scope` (code order), for the actors and
-    initiatives matching `filters` (the directory's filters: kind, theme, public, q)."""
+    initiatives matching `filters` (the directory's filters: kind, theme, public, q);
+    with `programmes` (taxonomy.PROGRAMMES slugs), only the territories where a site of
+    one of them acts."""
     if level not in LEVELS:
         raise ValueError(f"niveau inconnu « {level} »")
     matching = {key: filters[key] for key in FILTERS if filters.get(key)}
@@ -123,6 +132,8 @@ def coverage(
         _fill(cursor, "coverage_actors", Actor.objects.listed().matching(matching))
         _fill(cursor, "coverage_initiatives", Initiative.objects.listed().matching(matching))
         _scope(cursor, scope)
+        if programmes:
+            cursor.execute(_query("scope_programme"), {"programmes": list(programmes)})
         _units(cursor, level)
         cursor.execute(_query("analyze_tables"))
         if level == Kind.QPV:

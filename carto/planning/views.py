@@ -8,11 +8,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from carto.actors import taxonomy
 from carto.actors.models import Actor, ActorKind, Initiative, Theme
 from carto.territories.codes import Kind, is_valid_code, normalize_code
 from carto.territories.models import Territory
 
 from .coverage import coverage, gaps
+
+SHEET_ACTORS = 500  # listed by name on the sheet; the map shows them all
 
 SUB_LEVEL = {
     "region": "departement",
@@ -41,6 +44,26 @@ def _per_10k(row) -> float | None:
     return row.actors_per_10k if row else None
 
 
+def programme_sites(territory: Territory) -> list[tuple[str, list[Initiative]]]:
+    """« Programmes présents ici »: the listed sites of the State's programmes whose footprint
+    covers a commune of the territory (the communes stored on each site at write time; for a
+    QPV, those of its communes), grouped by programme in the taxonomy's order."""
+    sites = Initiative.objects.listed().exclude(programme="")
+    if territory.kind == Kind.QPV:
+        codes = [f"commune:{code}" for code in territory.commune_codes]
+        sites = sites.filter(territory_codes__overlap=codes)
+    else:
+        sites = sites.in_territory(territory.kind, territory.code)
+    by_programme: dict[str, list[Initiative]] = {}
+    for site in sites.only("id", "title", "programme", "territory_scope").order_by("title", "id"):
+        by_programme.setdefault(site.programme, []).append(site)
+    return [
+        (term.label, by_programme[term.slug])
+        for term in taxonomy.PROGRAMMES
+        if term.slug in by_programme
+    ]
+
+
 def territoire(request, kind: str, code: str):
     if kind not in Kind.values:
         raise Http404(f"Type de territoire inconnu « {kind} ».")
@@ -54,7 +77,9 @@ def territoire(request, kind: str, code: str):
         raise Http404(f"Aucun territoire {kind}:{code}.")
     key = f"{kind}:{code}"
     actors = Actor.objects.listed().in_directory().in_territory(kind, code)
-    initiatives = Initiative.objects.listed().in_territory(kind, code)
+    actor_count = actors.count()
+    # The programmes' sites have their own section (programme_sites).
+    initiatives = Initiative.objects.listed().in_territory(kind, code).filter(programme="")
     theme_labels = dict(Theme.objects.values_list("slug", "label"))
     kind_labels = dict(ActorKind.objects.values_list("slug", "label"))
     by_kind = [
@@ -97,9 +122,11 @@ def territoire(request, kind: str, code: str):
         "planning/territoire.html",
         {
             "territory": territory,
-            "actors": actors.select_related("kind").order_by("city", "name")[:500],
-            "actor_count": actors.count(),
+            "actors": actors.select_related("kind").order_by("city", "name")[:SHEET_ACTORS],
+            "actor_count": actor_count,
+            "more_actors": max(0, actor_count - SHEET_ACTORS),
             "initiatives": initiatives.select_related("organizer").order_by("title")[:200],
+            "programmes": programme_sites(territory),
             "by_kind": by_kind,
             "by_theme": by_theme,
             "comparison": comparison,

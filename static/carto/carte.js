@@ -12,6 +12,8 @@ import {createActors} from "./modules/actors.js";
 import {createList} from "./modules/list.js";
 import {createDetail} from "./modules/detail.js";
 import {createCoverage} from "./modules/coverage.js";
+import {createProgrammes} from "./modules/programmes.js";
+import {addKindsLegend} from "./modules/legend.js";
 import {combobox, territorySource, addressSource} from "./modules/combobox.js";
 
 const config = readConfig("carto-config");
@@ -21,7 +23,7 @@ const state = readState(window.location.search);
 
 const filters = createFilters(root, config, state, {
   onChange: changed,
-  onOverlays() { writeState(true); overlays.refresh(); },
+  onOverlays() { writeState(true); overlays.refresh(); programmes.refresh(); },
   onMode() { writeState(true); filters.sync(); coverage.load(); }
 });
 filters.sync();
@@ -37,8 +39,10 @@ const outlines = L.geoJSON(null, {style: {color: "#44506a", weight: 1.2, fill: f
 const actors = createActors(map, config.api.actors, (id) => select(id, true));
 const overlays = createOverlays(map, config.api.territories, state);
 const list = createList(root, map, state, (id) => select(id, true));
-const detail = createDetail(root.querySelector("[data-detail]"), {url: config.api.actor, pageUrl: config.pageUrl, onClose: closeDetail});
+const detail = createDetail(root.querySelector("[data-detail]"), {url: config.api.actor, pageUrl: config.pageUrl, sources: config.sources, onClose: closeDetail});
 const coverage = createCoverage(root, map, config, state, filters.form);
+const programmes = createProgrammes(map, root, config.api.initiatives, config.programmes, state);
+addKindsLegend(map, config.kinds);
 
 function writeState(push) {
   // In an iframe the parent's history must not fill up: replace only.
@@ -118,7 +122,7 @@ function locate() {
 }
 
 if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); } else { map.setView(config.center, config.zoom); }
-map.on("moveend", () => { writeState(false); list.render(); overlays.refresh(); });
+map.on("moveend", () => { writeState(false); list.render(); overlays.refresh(); programmes.refresh(); });
 loadBaseOutlines();
 writeState(false);
 
@@ -147,9 +151,11 @@ window.addEventListener("popstate", () => {
   if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); }
   if (!state.actor) { detail.hide(); actors.unring(); }
   overlays.refresh();
+  programmes.refresh();
   loadActors();
   coverage.load();
 });
 overlays.refresh();
+programmes.refresh();
 loadActors();
 coverage.load();

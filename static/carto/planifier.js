@@ -85,7 +85,11 @@ sitingForm.addEventListener("submit", (event) => {
     hosts.forEach((host, index) => {
       const label = host.actor.name + " (" + host.actor.kind_label + (host.actor.city ? ", " + host.actor.city : "") + ")";
       const gain = "+" + Math.round(host.gain).toLocaleString("fr-FR") + " " + data.unit;
-      list.appendChild(el("li", {text: label + " — " + gain + " (" + plural(host.covered.length, "cible") + ")"}));
+      // What the place is (« Médiathèque », « Collectivité »…), with its marker of the map.
+      list.appendChild(el("li", {"data-kind": host.actor.kind}, [
+        document.createTextNode(host.actor.name + " ("), el("span", {className: "type-lieu", text: host.actor.kind_label}),
+        document.createTextNode((host.actor.city ? ", " + host.actor.city : "") + ") — " + gain + " (" + plural(host.covered.length, "cible") + ")")
+      ]));
       L.marker([host.lat, host.lon], {title: label, alt: label}).bindTooltip(asText((index + 1) + ". " + label)).addTo(hostsLayer);
     });
     status("[data-siting-status]", data.summary);

@@ -13,7 +13,7 @@ from shapely.geometry import box, shape
 
 from carto.actors.models import Actor, Initiative
 from carto.territories.models import Territory
-from tests.helpers import body, initiatives_inside, outline
+from tests.helpers import body, initiatives_inside, outline, public_actors
 
 pytestmark = pytest.mark.django_db
 LENS = (2.832435, 50.429256)
@@ -29,10 +29,6 @@ def features(client, url, **params):
     data = json.loads(get(client, url, **params).content)
     assert data["type"] == "FeatureCollection"
     return data
-
-
-def public_actors():
-    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
 
 
 def haversine_m(lon1, lat1, lon2, lat2) -> float:

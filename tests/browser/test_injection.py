@@ -1,7 +1,8 @@
 """Text from the data is shown as text, never run as HTML, in a real browser.
 
-For this module an actor (the only tiers-lieu, in Lens), its initiative and a commune
-(Liévin, which has no actor) carry script payloads as their names. They are committed,
+For this module an actor (in Lens, the only one of its kind, KIND), its initiative and
+a commune (Liévin, with no actor of the theme THEME) carry script payloads as their
+names. They are committed,
 because the pages are served from the session database by another thread, and removed
 afterwards. Every page that shows them must print the payload literally, and none may
 set ``window.__pwned``.
@@ -30,6 +31,8 @@ LENS = "62498"
 LIEVIN, LIEVIN_NAME = "62510", "Liévin"
 LIEVIN_TOWN_HALL = (50.42159, 2.78482)  # lat, lon: inside the commune, no actor there
 LENS_EPCI = "246200364"
+KIND = "fabrique-initiatives-citoyennes"  # no actor of this kind in the demo data
+THEME = "jeunesse"  # nor of this theme: every commune is a gap
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def payloads(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         remove_payloads()  # left by an interrupted session in a reused database
         actor = Actor.objects.create(
-            name=ACTOR_NAME, name_key=search_key(ACTOR_NAME), kind_id="tiers-lieu",
+            name=ACTOR_NAME, name_key=search_key(ACTOR_NAME), kind_id=KIND,
             themes=["citoyennete"], publics=[], address="1 place Jean Jaurès", postcode="62300",
             city="Lens", location=Point(2.8319, 50.4329, srid=WGS84),
             precision=Precision.ADDRESS, status=Status.PUBLISHED,
@@ -54,7 +57,7 @@ def payloads(django_db_setup, django_db_blocker):
         attach_initiatives([initiative.pk])
         Territory.objects.filter(kind="commune", code=LIEVIN).update(name=COMMUNE_NAME)
         directory_changed.send(sender=Actor)
-        kind_label = ActorKind.objects.get(slug="tiers-lieu").label
+        kind_label = ActorKind.objects.get(slug=KIND).label
     try:
         yield SimpleNamespace(actor=actor.pk, kind_label=kind_label)
     finally:
@@ -107,11 +110,9 @@ def assert_detail_shows_the_names(page, console, screenshot) -> None:
 
 
 def test_carte_markers_list_and_detail(open_page, payloads, artifacts):
-    page, console = open_page(
-        f"/carte/?kind=tiers-lieu&actor={payloads.actor}&map=50.43290,2.83190,15"
-    )
+    page, console = open_page(f"/carte/?kind={KIND}&actor={payloads.actor}&map=50.43290,2.83190,15")
     assert wait_loaded(page) == 1
-    marker = page.locator(".pastille-tiers-lieu")
+    marker = page.locator(f".leaflet-marker-icon.pastille-{KIND}")
     assert marker.get_attribute("title") == f"{ACTOR_NAME} — {payloads.kind_label}"
     assert page.locator("[data-results] .nom").all_text_contents() == [ACTOR_NAME]
     assert_detail_shows_the_names(page, console, artifacts / "injection-carte.png")
@@ -120,7 +121,7 @@ def test_carte_markers_list_and_detail(open_page, payloads, artifacts):
 def test_carte_coverage_and_overlay_tooltips(open_page, payloads, artifacts):
     lat, lon = LIEVIN_TOWN_HALL
     page, console = open_page(
-        f"/carte/?mode=couverture&level=commune&theme=culture&territory=epci:{LENS_EPCI}"
+        f"/carte/?mode=couverture&level=commune&theme={THEME}&territory=epci:{LENS_EPCI}"
         f"&map={lat},{lon},13"
     )
     page.wait_for_function(
@@ -140,9 +141,9 @@ def test_carte_coverage_and_overlay_tooltips(open_page, payloads, artifacts):
 
 
 def test_embed_list_marker_and_detail(open_page, payloads, artifacts):
-    page, console = open_page(f"/embed/?territory=commune:{LENS}&kind=tiers-lieu")
+    page, console = open_page(f"/embed/?territory=commune:{LENS}&kind={KIND}")
     assert wait_loaded(page) == 1
-    assert page.get_attribute(".pastille-tiers-lieu", "title") == (
+    assert page.get_attribute(f".leaflet-marker-icon.pastille-{KIND}", "title") == (
         f"{ACTOR_NAME} — {payloads.kind_label}"
     )
     assert page.text_content("[data-results] .nom") == ACTOR_NAME
@@ -152,7 +153,7 @@ def test_embed_list_marker_and_detail(open_page, payloads, artifacts):
 
 def test_planner_gaps_hosts_and_tour(open_page, payloads, artifacts):
     # Gaps in the renamed commune: its name in the list, the field and the polygon's tooltip.
-    page, console = open_page(f"/planifier/?territory=commune:{LIEVIN}&level=commune&theme=culture")
+    page, console = open_page(f"/planifier/?territory=commune:{LIEVIN}&level=commune&theme={THEME}")
     page.wait_for_function(
         "name => document.getElementById('p-territory').value === name", arg=COMMUNE_NAME
     )
@@ -163,14 +164,14 @@ def test_planner_gaps_hosts_and_tour(open_page, payloads, artifacts):
     page.screenshot(path=artifacts / "injection-planifier-zones.png", full_page=True)
     assert_nothing_ran(page, console)
 
-    # Hosts in Lens, where the payload actor is the only tiers-lieu; then a tour there.
+    # Hosts in Lens, where the payload actor is the only one of its kind; then a tour there.
     page, console = open_page(
-        f"/planifier/?territory=commune:{LENS}&level=commune&theme=culture&label=Lens"
+        f"/planifier/?territory=commune:{LENS}&level=commune&theme={THEME}&label=Lens"
     )
     page.click("[data-gaps-form] button[type=submit]")
     page.wait_for_selector("[data-planner][data-gaps-loaded]", state="attached")
     for box in page.locator('input[name="candidate_kinds"]').all():
-        box.set_checked(box.get_attribute("value") == "tiers-lieu")
+        box.set_checked(box.get_attribute("value") == KIND)
     page.fill("#p-k", "1")
     page.click("[data-siting-form] button[type=submit]")
     page.wait_for_selector("[data-planner][data-hosts-loaded]", state="attached")

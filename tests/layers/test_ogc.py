@@ -5,8 +5,9 @@ import subprocess
 
 import pytest
 
-from carto.actors.models import Actor, Initiative
+from carto.actors.models import Initiative
 from carto.territories.models import Territory
+from tests.helpers import public_actors
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,6 @@ def ogr(*args) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def published_actors():
-    return Actor.objects.filter(status="published", duplicate_of__isnull=True)
 
 
 class TestReadByGdal:
@@ -38,7 +35,7 @@ class TestReadByGdal:
     def test_actors_read_through_every_page(self, api_server):
         # A page of 100: GDAL follows the `next` links until the end.
         output = ogr("-al", "-oo", "PAGE_SIZE=100", f"OAPIF:{api_server}/ogc/", "actors")
-        expected = published_actors().count()
+        expected = public_actors().count()
         assert expected > 300  # several pages
         assert output.count("OGRFeature(actors)") == expected
         # The summary's count is the one the server announces (numberMatched).
@@ -48,7 +45,7 @@ class TestReadByGdal:
         output = ogr(
             "-al", "-q", "-spat", "2.7", "50.3", "2.9", "50.5", f"OAPIF:{api_server}/ogc/", "actors"
         )
-        expected = published_actors().in_bbox((2.7, 50.3, 2.9, 50.5)).count()
+        expected = public_actors().in_bbox((2.7, 50.3, 2.9, 50.5)).count()
         assert output.count("OGRFeature(actors)") == expected > 0
 
     def test_territories_and_initiatives(self, api_server):
@@ -92,7 +89,7 @@ class TestDocuments:
         by_code = client.get("/ogc/collections/territories-commune/items/62498")
         assert by_code.status_code == 200 and by_code["Content-Type"] == "application/geo+json"
         assert json.loads(by_code.content)["properties"]["name"] == "Lens"
-        actor = published_actors().first()
+        actor = public_actors().first()
         item = json.loads(client.get(f"/ogc/collections/actors/items/{actor.id}").content)
         assert item["properties"]["name"] == actor.name
         assert any(link["rel"] == "collection" for link in item["links"])

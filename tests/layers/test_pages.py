@@ -4,8 +4,10 @@ import json
 import re
 
 import pytest
+from django.utils.html import escape
 
 from carto.actors.models import Actor
+from carto.actors.taxonomy import PROGRAMMES
 from tests.helpers import actors_inside, csp_directives, outline
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,23 @@ def test_map_page_in_french_with_its_configuration(client, settings):
         "/static/carto/carte.js",
     ]
     assert 'aria-label="Carte des acteurs"' in html and 'role="search"' in html
+
+
+def test_map_page_offers_the_programmes_and_names_the_sources(client):
+    """One toggle per programme of the State, with its swatch; the sources' titles for
+    the sheet; the initiatives API the overlays read."""
+    html = client.get("/carte/").content.decode()
+    config = config_of(html)
+    assert config["api"]["initiatives"] == "/api/v1/initiatives/"
+    assert [p["slug"] for p in config["programmes"]] == [t.slug for t in PROGRAMMES]
+    for term in PROGRAMMES:
+        assert (
+            f'<input type="checkbox" name="overlay" value="{term.slug}"> '
+            f'<i class="echantillon programme-{term.slug}" aria-hidden="true"></i>'
+            f"{escape(term.label)}</label>"
+        ) in html
+    assert config["sources"]["programmes"] == "Programmes de l’ANCT par commune (2024)"
+    assert config["sources"]["france_services"] == "France services (ANCT, 1er août 2024)"
 
 
 def test_embed_can_be_framed_sets_no_cookie(client, settings):

@@ -4,17 +4,18 @@ independent computation."""
 import csv
 import io
 import json
-import math
 from collections import Counter
 
 import pytest
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import shape
 from shapely.prepared import prep
+from shapely.strtree import STRtree
 
 from carto.actors.models import Actor, Initiative
 from carto.territories.models import Territory
-from tests.helpers import body, covered_communes, public_actors
+from tests.helpers import body, covered_communes, haversine_m, public_actors
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +32,6 @@ def coverage(client, **params) -> dict:
 
 def directory_count(client, **params) -> int:
     return json.loads(get(client, "/api/v1/actors/", page_size=1, **params).content)["count"]
-
-
-def haversine_m(lon1, lat1, lon2, lat2) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371008.8 * math.asin(math.sqrt(a))
 
 
 @pytest.mark.parametrize(
@@ -67,10 +59,7 @@ def test_counts_equal_the_directory_for_the_same_territory_and_filters(
 def test_share_within_reach_against_a_haversine_computation(client):
     data = coverage(client, level="bv", territory="bv:62498", max_km=5)
     p = data["features"][0]["properties"]
-    actors = [
-        (a.location.x, a.location.y)
-        for a in Actor.objects.filter(status="published", duplicate_of__isnull=True)
-    ]
+    actors = [(a.location.x, a.location.y) for a in public_actors()]
     loaded = reached = 0
     for commune in Territory.objects.filter(kind="commune", bv_code="62498"):
         loaded += commune.population or 0
@@ -99,11 +88,7 @@ def test_qpv_distance_from_the_outline_or_the_commune(client):
         and pamiers["own_outline"]
     )
     foix = by_code["QP009002"]  # the France services of Foix is within 300 m of it
-    inside = (
-        Actor.objects.filter(status="published")
-        .filter(duplicate_of__isnull=True, qpv_codes__contains=["QP009002"])
-        .count()
-    )
+    inside = public_actors().filter(qpv_codes__contains=["QP009002"]).count()
     assert foix["actors"] == inside
     assert (foix["distance_m"] == 0) == (inside > 0) and foix["distance_m"] < 300
     assert foix["covered"] and foix["actors_near"] >= 1
@@ -207,19 +192,24 @@ def bassins_of_initiatives() -> Counter:
 
 
 def bassins_of_actors(outlines: dict) -> Counter:
-    """Public actors per bassin de vie, by point in polygon on the BV outlines. A point
-    outside every BV outline (on a coast, generalised more in the BV file than in the
-    communes') counts in the BV of the commune whose outline holds it."""
+    """Public actors per bassin de vie, by point in polygon: the bassin de vie of the
+    commune whose outline holds the point (a bassin de vie is a set of communes, and its
+    own outline is generalised differently: a town hall on the edge of Janville lies in
+    the outline of the neighbouring bassin de vie); a point outside every commune
+    outline (on a coast) counts in the BV whose outline holds it."""
+    communes = [
+        (prep(shape(json.loads(geojson))), bv_code)
+        for geojson, bv_code in Territory.objects.filter(kind="commune")
+        .annotate(outline=AsGeoJSON("geom"))
+        .values_list("outline", "bv_code")
+    ]
+    tree = STRtree([outline.context for outline, _bv in communes])
     counts = Counter()
     for actor in public_actors():
         point = ShapelyPoint(actor.location.x, actor.location.y)
-        inside = [code for code, outline in outlines.items() if outline.contains(point)]
+        inside = {communes[i][1] for i in tree.query(point) if communes[i][0].contains(point)}
         if not inside:
-            inside = list(
-                Territory.objects.filter(kind="commune", geom__contains=actor.location)
-                .values_list("bv_code", flat=True)
-                .distinct()
-            )
+            inside = {code for code, outline in outlines.items() if outline.contains(point)}
         assert len(inside) == 1, (actor.name, inside)
         counts.update(inside)
     return counts

@@ -4,18 +4,70 @@ import re
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.utils.html import escape
 
-from carto.actors.models import Theme
+from carto.actors.models import Initiative, Theme
+from carto.actors.taxonomy import PROGRAMMES
+from carto.planning.views import SHEET_ACTORS
 from carto.territories.models import Territory
-from tests.helpers import actors_inside, initiatives_inside, initiatives_of, outline
+from tests.helpers import (
+    actors_inside,
+    covered_communes,
+    haversine_m,
+    initiatives_inside,
+    initiatives_of,
+    outline,
+    public_actors,
+)
 
 pytestmark = pytest.mark.django_db
 
 
+def directory_actors() -> list:
+    return [actor for actor in public_actors() if not actor.host_only]
+
+
+def directory_actors_inside(geometry) -> list:
+    """The public actors inside, host places (town halls) aside: the sheet, like the
+    directory, shows them only to a visitor asking for their kind."""
+    return [actor for actor in actors_inside(geometry) if not actor.host_only]
+
+
+def offshore_actors_of(kind: str, code: str) -> list:
+    """The public actors outside every outline of `kind` whose nearest outline, within
+    1 km, is this territory's: a place on a quay, off the generalised coastline (the
+    centre social of Grand-Fort-Philippe lies 297 m off it)."""
+    return [actor for actor, nearest in offshore_actors(kind) if nearest == code]
+
+
+def offshore_actors(kind: str) -> list[tuple]:
+    """(actor, code of the nearest outline of `kind` within 1 km) for the public actors
+    outside every outline of that kind, by the outlines alone."""
+    ids = {actor.id: actor for actor in directory_actors()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT a.id, (SELECT t.code FROM territories_territory t
+                              WHERE t.kind = %(kind)s AND ST_DWithin(t.geom, a.location, 0.02)
+                                AND ST_DWithin(t.geom::geography, a.location::geography, 1000)
+                              ORDER BY t.geom <-> a.location LIMIT 1)
+                 FROM actors_actor a
+                WHERE a.id = ANY(%(ids)s) AND NOT EXISTS (
+                      SELECT 1 FROM territories_territory t
+                       WHERE t.kind = %(kind)s AND ST_Contains(t.geom, a.location))""",
+            {"kind": kind, "ids": list(ids)},
+        )
+        return [(ids[actor_id], nearest) for actor_id, nearest in cursor.fetchall()]
+
+
+def actors_of(kind: str, code: str) -> list:
+    """The actors a sheet counts, by the outlines: inside, or just off its coast."""
+    return directory_actors_inside(outline(kind, code)) + offshore_actors_of(kind, code)
+
+
 def test_bassin_de_vie_sheet(client):
     html = client.get("/territoire/bv/62498/").content.decode()
-    actors = actors_inside(outline("bv", "62498"))
+    actors = directory_actors_inside(outline("bv", "62498"))
     assert f"<strong>{len(actors)}</strong> acteurs" in html and len(actors) > 1
     assert "<td>France services</td><td>5</td>" in html.replace("\n", "")
     # Compared with the département holding most of its population (Pas-de-Calais), and its région.
@@ -25,9 +77,18 @@ def test_bassin_de_vie_sheet(client):
         and "<td>Nord</td>" not in html
     )
     assert "Zones blanches : commune les moins couverts" in html
-    assert (
-        'href="/territoire/commune/62427/"' in html
-    )  # Hénin-Beaumont, the largest commune out of reach
+    # Its gaps: the communes whose town hall has no actor within 5 km first.
+    points = [(a.location.x, a.location.y) for a in directory_actors()]
+    out_of_reach = [
+        commune
+        for commune in Territory.objects.filter(kind="commune", bv_code="62498")
+        if min(haversine_m(commune.anchor.x, commune.anchor.y, x, y) for x, y in points) > 5000
+    ]
+    gaps = re.findall(r'<tr><td><a href="/territoire/commune/(\w+)/">', html)
+    if out_of_reach:  # the largest commune out of reach is among its gaps
+        assert max(out_of_reach, key=lambda commune: commune.population).code in gaps
+    else:  # every commune within reach: first, one without an actor of its own
+        assert directory_actors_inside(outline("commune", gaps[0])) == []
     assert 'data-outline="/api/v1/territories/bv/62498/?zoom=11"' in html
     assert 'href="/planifier/?territory=bv%3A62498&amp;level=commune&amp;label=Lens"' in html
 
@@ -85,12 +146,14 @@ def test_sheet_of_each_kind_against_its_outline(client, kind, code, title):
     html = response.content.decode()
     territory = Territory.objects.get(kind=kind, code=code)
     geometry = outline(kind, code)
-    actors = actors_inside(geometry)
+    actors = actors_of(kind, code)
     if kind in ("departement", "region"):
         initiatives = initiatives_inside(geometry)  # see OVERLAP_SHARE
         assert {i.id for i in initiatives} == {i.id for i in initiatives_of(kind, code)}
     else:
         initiatives = initiatives_of(kind, code)
+    # The State's programmes have their own section (test_programmes_present_here).
+    initiatives = [i for i in initiatives if not i.programme]
     assert actors and initiatives
     assert f"<h1>{title}</h1>" in html
     assert (
@@ -102,7 +165,12 @@ def test_sheet_of_each_kind_against_its_outline(client, kind, code, title):
     labels = dict(Theme.objects.values_list("slug", "label"))
     assert table(html, "Par thème") == Counter(escape(labels[t]) for a in actors for t in a.themes)
     listed = re.findall(r"<li><strong>(.*?)</strong> — ", html)
-    assert sorted(listed) == sorted(escape(a.name) for a in actors)
+    if len(actors) <= SHEET_ACTORS:
+        assert sorted(listed) == sorted(escape(a.name) for a in actors)
+    else:  # the first ones by commune and name, and how many more the map shows
+        assert len(listed) == SHEET_ACTORS
+        assert not Counter(listed) - Counter(escape(a.name) for a in actors)
+        assert f"… et {len(actors) - SHEET_ACTORS} autres" in html
     section = html.split("<h2>Les initiatives</h2>", 1)[1]
     assert len(re.findall(r"<li>", section)) == len(initiatives)
     for initiative in initiatives:
@@ -120,4 +188,62 @@ def test_sheet_of_each_kind_against_its_outline(client, kind, code, title):
         assert sub_kind == level and sub_code in members
         assert name == escape(Territory.objects.get(kind=level, code=sub_code).name)
         if level != "qpv":  # QPV counts need their outline, and most have none here
-            assert int(count) == len(actors_inside(outline(level, sub_code))), sub_code
+            assert int(count) == len(actors_of(level, sub_code)), sub_code
+
+
+def programme_sections(html: str) -> dict[str, list[str]]:
+    """« Programmes présents ici »: {programme label: [site titles]} as the sheet shows them."""
+    match = re.search(r"<h2>Programmes présents ici</h2>(.*?)</section>", html, re.S)
+    if match is None:
+        return {}
+    return {
+        label: re.findall(r"<li>(.*?)</li>", sites)
+        for label, sites in re.findall(
+            r"<h3>(.*?) <small>.*?</small></h3>(.*?)</ul>", match[1], re.S
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [("bv", "62498"), ("departement", "09"), ("epci", "200033579"), ("qpv", "QN06224M")],
+)
+def test_programmes_present_here(client, kind, code):
+    """The programme sites covering a commune of the territory (INSEE membership of the
+    communes their footprint names), grouped by programme in the taxonomy's order."""
+    html = client.get(f"/territoire/{kind}/{code}/").content.decode()
+    if kind == "qpv":
+        members = set(Territory.objects.get(kind="qpv", code=code).commune_codes)
+        sites = [
+            i for i in Initiative.objects.filter(status="published").exclude(programme="")
+            if covered_communes(i) & members
+        ]  # fmt: skip
+    else:
+        sites = [i for i in initiatives_of(kind, code) if i.programme]
+    assert sites
+    expected = {}
+    for programme in PROGRAMMES:
+        titles = sorted(escape(i.title) for i in sites if i.programme == programme.slug)
+        if titles:
+            expected[escape(programme.label)] = titles
+    shown = programme_sections(html)
+    assert list(shown) == list(expected)
+    assert {label: sorted(titles) for label, titles in shown.items()} == expected
+    for label, titles in expected.items():
+        assert (
+            f"{label} <small>({len(titles)} site{'s' if len(titles) > 1 else ''})</small>" in html
+        )
+
+
+def test_no_programme_no_section(client):
+    """A commune where no programme acts has no such section."""
+    covered = set()
+    for site in Initiative.objects.filter(status="published").exclude(programme=""):
+        covered |= covered_communes(site)
+    communes = Territory.objects.filter(kind="commune", bv_code="62498").order_by("code")
+    code = communes.exclude(code__in=covered).values_list("code", flat=True).first()
+    assert (
+        code
+        and programme_sections(client.get(f"/territoire/commune/{code}/").content.decode()) == {}
+    )
+    assert programme_sections(client.get("/territoire/commune/62498/").content.decode())

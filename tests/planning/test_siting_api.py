@@ -7,6 +7,7 @@ import pytest
 
 from carto.actors.models import Actor
 from carto.territories.models import Territory
+from tests.helpers import haversine_m
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/planning/siting/"
@@ -16,15 +17,6 @@ def post(client, status=200, **body):
     response = client.post(URL, json.dumps(body), content_type="application/json")
     assert response.status_code == status, response.content[:400]
     return response.json()
-
-
-def haversine_m(lon1, lat1, lon2, lat2):
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371008.8 * math.asin(math.sqrt(a))
 
 
 def test_hosts_cover_communes_out_of_reach(client):
@@ -88,6 +80,7 @@ def test_exact_on_a_small_case_is_at_least_the_greedy(client):
                 "territory": "bv:62498",
                 "candidate_kinds": ["mediation-numerique"],
                 "k": 50,
+                "theme": ["citoyennete"],  # gaps to cover: few actors of this theme
             },
             "k",
         ),
@@ -97,6 +90,7 @@ def test_exact_on_a_small_case_is_at_least_the_greedy(client):
                 "territory": "bv:62498",
                 "candidate_kinds": ["centre-social"],
                 "k": 1,
+                "theme": ["citoyennete"],
             },
             "candidate_kinds",
         ),

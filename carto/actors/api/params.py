@@ -14,6 +14,7 @@ from carto.api import BBoxField, QueryParams
 from carto.territories.codes import CODE_DESCRIPTIONS, Kind, is_valid_code, normalize_code
 from carto.territories.models import Territory
 
+from .. import taxonomy
 from ..models import ActorKind, Public, Theme
 
 MAX_PAGE_SIZE = 500
@@ -105,6 +106,33 @@ class SlugListField(serializers.ListField):
         return values
 
 
+class TermListField(serializers.ListField):
+    """Repeatable parameter whose values must be slugs of a fixed vocabulary of
+    taxonomy.py (documented with its values as an enum)."""
+
+    def __init__(self, terms: list[taxonomy.Term], **kwargs):
+        self.slugs = taxonomy.slugs(terms)
+        choices = [(term.slug, term.label) for term in terms]
+        super().__init__(child=serializers.ChoiceField(choices=choices), required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        items = [data] if isinstance(data, str) else data
+        values = [v.strip() for item in items for v in str(item).split(",") if v.strip()]
+        unknown = [value for value in values if value not in self.slugs]
+        if unknown:
+            raise serializers.ValidationError(
+                f"valeur(s) inconnue(s) {', '.join(unknown)} (connues : {', '.join(self.slugs)})"
+            )
+        return values
+
+
+def programme_field(
+    help_text: str = "Site(s) de ce(s) programme(s) de l'État (répétable : l'un ou l'autre).",
+) -> TermListField:
+    """`programme`: slugs of taxonomy.PROGRAMMES (Cités éducatives, Petites villes de demain…)."""
+    return TermListField(taxonomy.PROGRAMMES, help_text=help_text)
+
+
 class DirectoryParams(QueryParams):
     q = serializers.CharField(
         required=False, max_length=200, help_text="Recherche plein texte (accents ignorés)."
@@ -138,6 +166,7 @@ class DirectoryParams(QueryParams):
 
 
 class InitiativeParams(DirectoryParams):
+    programme = programme_field()
     zoom = serializers.IntegerField(
         required=False, min_value=0, max_value=22, help_text="Simplifie les empreintes."
     )

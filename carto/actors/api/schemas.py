@@ -173,16 +173,18 @@ INITIATIVE_FEATURE = feature(INITIATIVE_PROPERTIES, INITIATIVE_GEOMETRY, integer
 INITIATIVE_COLLECTION = paged_collection(INITIATIVE_FEATURE)
 
 _TEXT_FIELDS = [
-    "title", "action_status", "end_reason", "dimension", "summary", "partners", "initiators",
+    "title", "action_status", "end_reason", "dimension", "summary", "programme",
     "initiative_precision", "context", "territory_scope", "description", "resources", "people",
     "results_territory", "results_centre", "results_inhabitants", "limits", "perspectives",
     "period", "url", "source", "source_id", "source_url",
 ]  # fmt: skip
+_LIST_FIELDS = ["partners", "initiators"]
 INITIATIVE_DETAIL = detail(
     obj(
         {
             **{name: string() for name in _TEXT_FIELDS},
             "keywords": CODES,
+            **{name: array(string()) for name in _LIST_FIELDS},
             "themes": array(TERM),
             "publics": array(TERM),
             "organizer": {**LINK, "nullable": True},
@@ -191,7 +193,7 @@ INITIATIVE_DETAIL = detail(
             "territory_codes": CODES,
             "updated_at": string(format="date-time"),
         },
-        required=[*_TEXT_FIELDS, "themes", "publics", "organizer", "partner_actors"],
+        required=[*_TEXT_FIELDS, *_LIST_FIELDS, "themes", "publics", "organizer", "partner_actors"],
     ),
     INITIATIVE_GEOMETRY,
     integer(),

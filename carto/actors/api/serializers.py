@@ -165,8 +165,8 @@ class InitiativeDetailSerializer(GeoFeatureModelSerializer):
         model = Initiative
         geo_field = "geometry"
         fields = [
-            "id", "title", "action_status", "end_reason", "dimension", "keywords", "themes", "publics",
-            "summary", "organizer", "partner_actors", "partners", "initiators", "initiative_precision",
+            "id", "title", "action_status", "end_reason", "dimension", "programme", "keywords", "themes",
+            "publics", "summary", "organizer", "partner_actors", "partners", "initiators", "initiative_precision",
             "context", "territory_scope", "description", "resources", "people", "results_territory",
             "results_centre", "results_inhabitants", "limits", "perspectives", "footprint_codes",
             "territory_codes", "period", "url", "source", "source_id", "source_url", "updated_at",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .export import DataInclusionStructuresExport
+from .export import DataInclusionStructuresExport, LmnPlacesCsvExport, LmnPlacesExport
 
 urlpatterns = [
     path("actors/", views.ActorListView.as_view(), name="actor-list"),
@@ -15,4 +15,6 @@ urlpatterns = [
         DataInclusionStructuresExport.as_view(),
         name="export-data-inclusion",
     ),
+    path("export/lmn/lieux.json", LmnPlacesExport.as_view(), name="export-lmn"),
+    path("export/lmn/lieux.csv", LmnPlacesCsvExport.as_view(), name="export-lmn-csv"),
 ]

@@ -30,14 +30,24 @@ from carto.territories.codes import Kind, is_valid_code, search_key
 from carto.territories.models import Territory
 
 from ..models import Actor, ActorKind, Precision, Public, Theme
-from ..records import ActorRecord, RowError
-from ..services import analyze_directory, attach_actors, record_sources
+from ..records import ActorRecord, RowError, combine
+from ..services import analyze_directory, attach_actors, enriched_by_others, record_sources
 from ..signals import directory_changed
 from ..sql import load_queries
+from ..taxonomy import AMENITIES, slugs
 
 
 class ImportAborted(Exception):
     """The import was refused and nothing was written."""
+
+
+class SkipRow(Exception):
+    """A row that is not a place of the directory (an administrative office, a closed
+    store…): left out on purpose, counted by its reason (the message, in French)."""
+
+
+class OutOfScope(Exception):
+    """A row outside the requested départements, known before it is converted."""
 
 
 @dataclass
@@ -56,6 +66,8 @@ class ActorImportSummary:
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows left out on purpose
+    merged: dict[str, int] = field(default_factory=dict)  # how rows met actors already there
     out_of_scope: int = 0
     dry_run: bool = False
     seconds: float = 0.0
@@ -68,6 +80,8 @@ class ActorImportSummary:
             f"{self.unchanged} inchangés, {len(self.rejected)} rejetés{scope} ({self.seconds:.1f} s).",
             f"  Doublons signalés : {len(self.duplicates)}",
         ]
+        lines.extend(f"  Ignorés : {count} ({reason})" for reason, count in self.skipped.items())
+        lines.extend(f"  Rapprochés : {count} ({how})" for how, count in self.merged.items())
         lines.extend(
             f"  Rejet {r.line} ({r.source_id or 'sans identifiant'}) : {r.reason}"
             for r in self.rejected[:30]
@@ -93,6 +107,18 @@ RECORD_FIELDS = [
     if f.name not in {"lon", "lat", "kind", "parent_source_id", "notes", "source_id"}
 ]
 UPDATE_FIELDS = [*RECORD_FIELDS, "name_key", "kind", "location", "last_verified"]
+AMENITY_SLUGS = set(slugs(AMENITIES))
+
+
+ARTICLE = re.compile(r"^(le|la|les|l)\s+")
+
+
+def place_key(name: str) -> str:
+    """A commune name compared without article, « St »/« Ste », nor « Cedex »:
+    « Le Portel » and the territory « Portel », « St Omer » and « Saint-Omer » meet."""
+    key = search_key(re.sub(r"\bcedex\b.*$", "", name, flags=re.IGNORECASE))
+    key = " ".join({"st": "saint", "ste": "sainte"}.get(word, word) for word in key.split())
+    return ARTICLE.sub("", key)
 
 
 def departement_of(commune_code: str) -> str:
@@ -133,6 +159,7 @@ class ActorImporter:
         self.themes = set(Theme.objects.values_list("slug", flat=True))
         self.publics = set(Public.objects.values_list("slug", flat=True))
         self._communes: dict[str, Territory] | None = None
+        self._communes_by_name: dict[tuple[str, str], list[tuple[str, str]]] | None = None
 
     # -- to implement --------------------------------------------------------------
     def rows(self) -> Iterator[tuple[str, dict]]:
@@ -146,6 +173,10 @@ class ActorImporter:
         return None
 
     # -- shared --------------------------------------------------------------------
+    def in_scope(self, record: ActorRecord) -> bool:
+        """Whether a converted record is in the requested départements (by its commune)."""
+        return not self.departements or departement_of(record.commune_code) in self.departements
+
     def town_hall(self, commune_code: str) -> Territory | None:
         if self._communes is None:
             self._communes = {
@@ -153,6 +184,17 @@ class ActorImporter:
                 for t in Territory.objects.filter(kind=Kind.COMMUNE).only("code", "name", "anchor")
             }
         return self._communes.get(commune_code)
+
+    def commune_named(self, departement: str, city: str) -> tuple[str, str] | None:
+        """Code and name of the loaded commune of that name in that département, when
+        there is exactly one (« St Omer » finds Saint-Omer, « Le Portel » Portel)."""
+        if self._communes_by_name is None:
+            self._communes_by_name = {}
+            communes = Territory.objects.filter(kind=Kind.COMMUNE)
+            for code, name, dep in communes.values_list("code", "name", "departement_code"):
+                self._communes_by_name.setdefault((dep, place_key(name)), []).append((code, name))
+        found = self._communes_by_name.get((departement, place_key(city)), [])
+        return found[0] if len(found) == 1 else None
 
     def validate(self, record: ActorRecord) -> ActorRecord:
         if not re.search(r"[^\W\d_]", record.name):
@@ -164,6 +206,9 @@ class ActorImporter:
         ]
         if unknown:
             raise RowError(f"thème ou public inconnu : {', '.join(unknown)}")
+        amenities = [a for a in record.amenities if a not in AMENITY_SLUGS]
+        if amenities:
+            raise RowError(f"équipement inconnu : {', '.join(amenities)}")
         record.siret = re.sub(r"\s", "", record.siret)
         if record.siret and not re.fullmatch(r"\d{14}", record.siret):
             raise RowError(f"SIRET « {record.siret} » invalide (14 chiffres attendus)")
@@ -189,10 +234,7 @@ class ActorImporter:
             for line, raw in self.progress(self.rows(), desc=self.path.name, unit=" lignes"):
                 try:
                     record = self.convert(raw)
-                    if (
-                        self.departements
-                        and departement_of(record.commune_code) not in self.departements
-                    ):
+                    if not self.in_scope(record):
                         summary.out_of_scope += 1
                         continue
                     record = self.validate(record)
@@ -203,6 +245,10 @@ class ActorImporter:
                     seen[record.source_id] = line
                     records.append(record)
                     summary.notes.extend(f"{line} : {note}" for note in record.notes)
+                except OutOfScope:
+                    summary.out_of_scope += 1
+                except SkipRow as exc:
+                    summary.skipped[str(exc)] = summary.skipped.get(str(exc), 0) + 1
                 except RowError as exc:
                     summary.rejected.append(Rejected(line, str(raw.get("_id", "")), str(exc)))
         except SourceError as exc:
@@ -240,14 +286,22 @@ class ActorImporter:
             row["source_id"]: row
             for row in Actor.objects.filter(
                 source=self.source, source_id__in=[r.source_id for r in records]
-            ).values("source_id", "kind_id", "location", *RECORD_FIELDS)
+            ).values("id", "source_id", "kind_id", "location", "last_verified", *RECORD_FIELDS)
         }
+        enriched = enriched_by_others(self.source, [row["id"] for row in before.values()])
         verified = self.last_verified()
         to_write = []
         for record in records:
             values = {name: getattr(record, name) for name in RECORD_FIELDS}
             location = Point(record.lon, record.lat, srid=WGS84)
             old = before.get(record.source_id)
+            day = verified
+            if old is not None and old["id"] in enriched:
+                # Other sources add to this actor (a merged place): this source rewrites what
+                # it holds and leaves what they gave (records.combine).
+                mine = {**values, "location": location, "last_verified": verified}
+                values = combine(mine, {name: old[name] for name in mine})
+                location, day = values.pop("location"), values.pop("last_verified")
             if old is None:
                 summary.created += 1
             elif _same(old, values, record.kind, location):
@@ -263,7 +317,7 @@ class ActorImporter:
                     name_key=search_key(record.name),
                     kind_id=record.kind,
                     location=location,
-                    last_verified=verified,
+                    last_verified=day,
                 )
             )
         Actor.objects.bulk_create(

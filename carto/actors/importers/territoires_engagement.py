@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.db import transaction
 
 from carto.sources import SourceError, polygonal_geometry, read_csv, read_geojson
 from carto.srid import WGS84
@@ -13,7 +12,7 @@ from carto.territories.codes import Kind, is_valid_code
 from carto.territories.models import Territory
 
 from ..models import Initiative, Status
-from ..services import analyze_directory, attach_initiatives
+from ..services import analyze_directory
 from .base import (
     ActorImportSummary,
     ImportAborted,
@@ -22,13 +21,7 @@ from .base import (
     _point,
     departement_of,
 )
-
-
-def _same_value(stored, new) -> bool:
-    """Equality of stored and new values; geometries to the micro-degree."""
-    if hasattr(stored, "equals_exact") and hasattr(new, "equals_exact"):
-        return stored.geom_type == new.geom_type and stored.equals_exact(new, 1e-7)
-    return stored == new
+from .initiatives import upsert_initiatives
 
 
 class TerritoiresEngagementImporter:
@@ -160,40 +153,10 @@ class TerritoiresEngagementImporter:
         if summary.rejected and not partial:
             first = summary.rejected[0]
             raise ImportAborted(f"{self.path}, {first.line} : {first.reason}. Rien n'a été écrit.")
-        with transaction.atomic():
-            fields = ["title", "dimension", "keywords", "themes", "publics", "summary", "description",
-                      "territory_scope", "footprint_codes", "footprint", "location", "period", "url",
-                      "source_url", "status"]  # fmt: skip
-            before = {
-                row["source_id"]: row
-                for row in Initiative.objects.filter(
-                    source=self.source, source_id__in=[i.source_id for i in initiatives]
-                ).values("source_id", *fields)
-            }
-            changed = []
-            for initiative in initiatives:
-                old = before.get(initiative.source_id)
-                if old is None:
-                    summary.created += 1
-                elif all(_same_value(old[name], getattr(initiative, name)) for name in fields):
-                    summary.unchanged += 1
-                    continue
-                else:
-                    summary.updated += 1
-                changed.append(initiative)
-            Initiative.objects.bulk_create(
-                changed,
-                batch_size=500,
-                update_conflicts=True,
-                unique_fields=["source", "source_id"],
-                update_fields=[*fields, "updated_at"],
-            )
-            ids = Initiative.objects.filter(
-                source=self.source, source_id__in=[i.source_id for i in changed]
-            ).values_list("id", flat=True)
-            attach_initiatives(list(ids))
-            if dry_run:
-                transaction.set_rollback(True)
+        fields = ["title", "dimension", "keywords", "themes", "publics", "summary", "description",
+                  "territory_scope", "footprint_codes", "footprint", "location", "period", "url",
+                  "source_url", "status"]  # fmt: skip
+        upsert_initiatives(self.source, initiatives, fields, summary, dry_run)
         if not dry_run:
             analyze_directory()
         summary.seconds = time.monotonic() - started

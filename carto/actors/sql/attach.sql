@@ -74,19 +74,23 @@ UPDATE actors_actor a
 
 -- name: flag_duplicates
 -- Same SIRET, or same normalised name within 200 m: the later record is flagged as a
--- duplicate of the earlier one (lowest id), never silently kept twice. Each test
--- goes through an index (the SIRET b-tree, the geography GiST).
+-- duplicate of the earlier one (lowest id), never silently kept twice. A host place
+-- (a town hall, host_only) is never the original: a listed « Mairie de … » imported
+-- after it stays listed. Each test goes through an index (the SIRET b-tree, the
+-- geography GiST).
 WITH candidates AS (
     SELECT a.id, COALESCE(by_siret.id, by_place.id) AS original
       FROM actors_actor a
       LEFT JOIN LATERAL (
             SELECT b.id FROM actors_actor b
              WHERE a.siret <> '' AND b.siret = a.siret AND b.id < a.id AND b.duplicate_of_id IS NULL
+               AND NOT b.host_only
              ORDER BY b.id LIMIT 1
       ) by_siret ON true
       LEFT JOIN LATERAL (
             SELECT b.id FROM actors_actor b
              WHERE b.name_key = a.name_key AND b.id < a.id AND b.duplicate_of_id IS NULL
+               AND NOT b.host_only
                AND ST_DWithin(b.geog, a.geog, 200)
              ORDER BY b.id LIMIT 1
       ) by_place ON a.geog IS NOT NULL

@@ -42,6 +42,7 @@ _COVERAGE_MEMBERS = {
     "max_km": number(),
     "filters": obj({"kind": CODES, "theme": CODES, "public": CODES, "q": string()}),
     "territory": string(nullable=True),
+    "programme": CODES,
     "numberReturned": integer(minimum=0),
 }
 COVERAGE = feature_collection(COVERAGE_FEATURE, _COVERAGE_MEMBERS, required=list(_COVERAGE_MEMBERS))

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from carto import csv_export
-from carto.actors.api.params import SlugListField, TerritoryRefField
+from carto.actors.api.params import SlugListField, TerritoryRefField, programme_field
 from carto.actors.models import ActorKind, Public, Theme
 from carto.api import CachedGetMixin, QueryParams, geojson_response, parse_query
 from carto.openapi import CSV, GEOJSON, csv_document
@@ -39,6 +39,13 @@ class CoverageParams(QueryParams):
     territory = TerritoryRefField(
         required=False, help_text="Périmètre « type:code », ex. departement:62."
     )
+    programme = programme_field(
+        help_text=(
+            "Restreint le périmètre aux communes où agit un site de ce(s) programme(s) de l'État "
+            "(et aux territoires qui les contiennent) ; les acteurs comptés restent ceux des filtres "
+            "(répétable : l'un ou l'autre)."
+        )
+    )
     max_km = serializers.FloatField(
         required=False,
         min_value=0.1,
@@ -56,6 +63,17 @@ class GapsParams(CoverageParams):
 
 def _filters(params: dict) -> dict:
     return {key: params[key] for key in ("kind", "theme", "public", "q") if params.get(key)}
+
+
+def _coverage(params: dict):
+    """The coverage rows a request asks for."""
+    return coverage(
+        params["level"],
+        _filters(params),
+        params.get("territory"),
+        params["max_km"],
+        params.get("programme"),
+    )
 
 
 def csv_response(rows, filename: str) -> HttpResponse:
@@ -84,6 +102,7 @@ def feature_collection(rows, params: dict, **members) -> HttpResponse:
         "max_km": params["max_km"],
         "filters": _filters(params),
         "territory": ":".join(params["territory"]) if params.get("territory") else None,
+        "programme": params.get("programme", []),
         "numberReturned": len(features),
         **members,
         "features": features,
@@ -99,7 +118,9 @@ class CoverageView(CachedGetMixin, APIView):
             "Une Feature par territoire du niveau demandé : population, nombre d'acteurs et d'initiatives "
             "correspondant aux filtres, acteurs pour 10 000 habitants, part de la population (placée à la "
             "mairie de chaque commune) à moins de `max_km` d'un acteur. Pour les QPV : distance au plus proche "
-            "acteur depuis le contour (ou la commune si le contour est inconnu) et couvert oui/non."
+            "acteur depuis le contour (ou la commune si le contour est inconnu) et couvert oui/non. "
+            "Avec `programme`, seuls les territoires où agit un site de ce programme (ex. les communes "
+            "des cités éducatives) : leurs zones blanches sont les sites sans acteur à portée."
         ),
         parameters=[CoverageParams],
         responses={
@@ -110,9 +131,7 @@ class CoverageView(CachedGetMixin, APIView):
     )
     def get(self, request):
         params = parse_query(CoverageParams, request)
-        rows = coverage(
-            params["level"], _filters(params), params.get("territory"), params["max_km"]
-        )
+        rows = _coverage(params)
         rows.sort(key=lambda r: r.code)
         if params["format"] == "csv":
             return csv_response(rows, f"couverture-{params['level']}.csv")
@@ -134,9 +153,7 @@ class GapsView(CachedGetMixin, APIView):
     )
     def get(self, request):
         params = parse_query(GapsParams, request)
-        rows = gaps(
-            coverage(params["level"], _filters(params), params.get("territory"), params["max_km"])
-        )
+        rows = gaps(_coverage(params))
         total = len(rows)
         rows = rows[: params["limit"]]
         if params["format"] == "csv":

@@ -4,7 +4,9 @@
 --   1. the ids of the matching actors and initiatives go into the temporary tables
 --      coverage_actors and coverage_initiatives (built by the directory's own filters,
 --      Actor.objects.listed().matching(), so coverage and the directory always agree);
---   2. the communes of the scope go into coverage_communes (one of the scope_* queries);
+--   2. the communes of the scope go into coverage_communes (one of the scope_* queries),
+--      then, when programmes are asked for, `scope_programme` keeps only those where a
+--      site of one of them acts (the territory scope and the programmes intersect);
 --   3. the territories of the level with a commune in scope go into coverage_units (one
 --      of the units_* queries);
 --   4. `groupings` (or `qpv`) reads them.
@@ -48,6 +50,18 @@ SELECT DISTINCT c.code
 -- name: scope_parent
 INSERT INTO coverage_communes
 SELECT code FROM territories_territory WHERE kind = 'commune' AND {field} = %(scope_code)s;
+
+-- name: scope_programme
+-- The programmes restrict the territories in scope, never the actors counted: a
+-- commune stays when a listed site of one of the programmes asked for covers it. The
+-- communes of a site's footprint are among the territory codes stored on it at write
+-- time (every commune of a footprint given as an EPCI, a bassin de vie… too);
+-- groupings and QPV follow from the communes kept (units_*).
+DELETE FROM coverage_communes s
+ WHERE s.code NOT IN (
+        SELECT substr(code, 9)
+          FROM actors_initiative i, unnest(i.territory_codes) AS code
+         WHERE i.listed AND i.programme = ANY(%(programmes)s) AND left(code, 8) = 'commune:');
 
 -- name: units_commune
 INSERT INTO coverage_units SELECT code FROM coverage_communes;

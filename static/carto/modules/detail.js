@@ -1,7 +1,10 @@
-/* The detail panel: an actor's sheet (type, themes, address, hours, contact, initiatives,
- * a link to share), loaded from the API, closed with its button or Escape. */
+/* The detail panel: an actor's sheet (type, how precise its place is, themes, address,
+ * hours, services, access, amenities, funded posts, network and labels, contact,
+ * initiatives, every source, a link to share), loaded from the API, closed with its
+ * button or Escape. */
 import {el, copyField} from "./dom.js";
 import {getJSON} from "./api.js";
+import {pastille} from "./legend.js";
 
 function section(title, nodes) {
   nodes = nodes.filter(Boolean);
@@ -24,6 +27,49 @@ function contacts(p) {
   return section("Contact", items.length ? [el("ul", {}, items.map((link) => el("li", {}, [link])))] : []);
 }
 
+// Where the point stands when it is not the place's address.
+const APPROXIMATE = {
+  commune: "Position approximative : centre de la commune",
+  departement: "Position approximative : centre du département"
+};
+
+function approximate(p) {
+  const text = APPROXIMATE[p.precision] || (p.to_locate ? "Position approximative (" + p.precision_label.toLowerCase() + ")" : "");
+  return text ? el("p", {className: "approximatif", role: "note", text: text + "."}) : null;
+}
+
+// « accueille 2 postes d’adultes-relais »: the words of each post, singular and plural.
+const POSTS = {"adultes-relais": ["poste d’adulte-relais", "postes d’adultes-relais"], fonjep: ["poste FONJEP", "postes FONJEP"]};
+
+function fundedPost(post) {
+  const [one, many] = POSTS[post.slug] || [post.label, post.label];
+  return "accueille " + post.count + " " + (post.count > 1 ? many : one);
+}
+
+function items(values) {
+  return values && values.length ? [el("ul", {}, values.map((value) => el("li", {text: value})))] : [];
+}
+
+function offer(p) {
+  const network = [p.network].concat(p.labels || []).filter(Boolean);
+  return [
+    section("Services", items(p.services)),
+    section("Conditions d’accès", items(p.access_conditions)),
+    section("Équipements", (p.amenities || []).length ? [el("p", {className: "etiquettes"}, p.amenities.map((a) => el("span", {className: "etiquette", text: a.label})))] : []),
+    section("Postes financés", items((p.funded_posts || []).map(fundedPost))),
+    section("Réseau et labels", items(network))
+  ];
+}
+
+// Every source that lists the place, by its title when the page knows it.
+function sources(p, titles) {
+  const list = (p.sources || []).length ? p.sources : [{source: p.source, source_id: p.source_id || "", url: p.source_url || ""}];
+  return section("Sources", [el("ul", {className: "sources"}, list.map((s) => {
+    const name = (titles[s.source] || s.source) + (s.source_id ? " (" + s.source_id + ")" : "");
+    return el("li", {}, [/^https?:\/\//.test(s.url || "") ? el("a", {href: s.url, rel: "noopener", target: "_blank", text: name}) : document.createTextNode(name)]);
+  }))]);
+}
+
 // The link to the map centred on the actor, with its sheet open, and a button to copy it.
 function sharing(pageUrl, feature) {
   const [lon, lat] = feature.geometry.coordinates;
@@ -34,34 +80,37 @@ function sharing(pageUrl, feature) {
   return section("Partager", [field, copy]);
 }
 
-function render(feature, pageUrl, onClose) {
+function render(feature, pageUrl, titles, onClose) {
   const p = feature.properties;
   const close = el("button", {type: "button", className: "fermer", "aria-label": "Fermer la fiche", text: "×"});
   close.addEventListener("click", onClose);
-  const kind = p.kind_label + (p.itinerant ? " · service itinérant" : "") +
-    (p.to_locate ? " · position approximative (" + p.precision_label.toLowerCase() + ")" : "");
+  const kind = p.kind_label + (p.itinerant ? " · service itinérant" : "");
   const address = [p.address, p.address_extra, [p.postcode, p.city].filter(Boolean).join(" ")].filter(Boolean);
   const initiatives = (p.initiatives || []).map((i) => el("li", {text: i.title}));
-  const verified = p.last_verified ? " · vérifié le " + new Date(p.last_verified).toLocaleDateString("fr-FR") : "";
+  const verified = p.last_verified ? "Vérifié le " + new Date(p.last_verified).toLocaleDateString("fr-FR") + "." : "";
   return [
     close,
     el("h2", {text: p.name}),
-    el("p", {className: "type", text: kind}),
+    el("p", {className: "type"}, [pastille(p.kind), document.createTextNode(" " + kind)]),
+    approximate(p),
     el("p", {className: "etiquettes"}, p.themes.map((t) => el("span", {className: "etiquette", text: t.label}))),
     p.publics.length ? el("p", {className: "publics", text: "Publics : " + p.publics.map((x) => x.label).join(", ")}) : null,
     p.description ? el("p", {className: "description", text: p.description}) : null,
     section("Adresse", address.map((line) => el("p", {text: line}))),
     hours(p),
+    ...offer(p),
     contacts(p),
     section("Initiatives", initiatives.length ? [el("ul", {}, initiatives)] : []),
     sharing(pageUrl, feature),
-    el("p", {className: "source", text: "Source : " + p.source + verified})
+    sources(p, titles),
+    verified ? el("p", {className: "source", text: verified}) : null
   ].filter(Boolean);
 }
 
-/* `element`: the panel; `url`: the actor API's URL with {id}; onClose() from its button or
- * Escape. open(id, focus) loads and shows an actor (the last asked wins); hide(). */
-export function createDetail(element, {url, pageUrl, onClose}) {
+/* `element`: the panel; `url`: the actor API's URL with {id}; `sources`: {source: title};
+ * onClose() from its button or Escape. open(id, focus) loads and shows an actor (the last
+ * asked wins); hide(). */
+export function createDetail(element, {url, pageUrl, sources: titles = {}, onClose}) {
   let asked = 0;
   element.addEventListener("keydown", (event) => { if (event.key === "Escape") { onClose(); } });
 
@@ -69,7 +118,7 @@ export function createDetail(element, {url, pageUrl, onClose}) {
     const question = ++asked;
     getJSON(url.replace("{id}", encodeURIComponent(id))).then((feature) => {
       if (question !== asked) { return; }
-      element.replaceChildren(...render(feature, pageUrl, onClose));
+      element.replaceChildren(...render(feature, pageUrl, titles, onClose));
       element.hidden = false;
       if (focus) { element.focus(); }
     }).catch((error) => {

@@ -2,6 +2,7 @@
  * the state, the chips of the chosen territory and place, and what the form's events change. */
 import {el, checkedValues} from "./dom.js";
 import {LIST_KEYS, clearFilters} from "./state.js";
+import {pastille} from "./legend.js";
 
 const VOCABULARIES = {kind: "kinds", theme: "themes", public: "publics"};
 
@@ -15,7 +16,9 @@ export function createFilters(root, config, state, {onChange, onOverlays, onMode
     const box = form.querySelector(`[data-facet="${key}"]`);
     config[VOCABULARIES[key]].forEach((term) => {
       const input = el("input", {type: "checkbox", name: key, value: term.slug});
-      box.appendChild(el("label", {}, [input, document.createTextNode(" " + term.label)]));
+      // A kind shows its marker, as on the map and in the legend.
+      const mark = key === "kind" ? pastille(term.slug) : null;
+      box.appendChild(el("label", {}, [input, document.createTextNode(" "), mark, document.createTextNode((mark ? " " : "") + term.label)]));
     });
   });
 

@@ -1,5 +1,6 @@
-"""python manage.py import_actors SOURCE [--file F] [--partial] [--report F] [--dry-run]"""
+"""python manage.py import_actors SOURCE [--file F] [--source-name N] [--partial] [--report F] [--dry-run]"""
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
             "--file", help="Le fichier (défaut : celui de la source dans CARTO_DATA_DIR)."
         )
         parser.add_argument(
+            "--source-name",
+            help="Nom sous lequel enregistrer la source, pour les formats d'une publication à "
+            "l'autre (lmn_cnfs_2022 : tout fichier au standard des lieux de médiation numérique).",
+        )
+        parser.add_argument(
             "--partial",
             action="store_true",
             help="Importer les lignes valides, rejeter les autres.",
@@ -44,9 +50,20 @@ class Command(BaseCommand):
         def progress(iterable, **kwargs):
             return tqdm(iterable, disable=not show, leave=False, file=sys.stderr, **kwargs)
 
-        importer = IMPORTERS[options["source"]](
-            path=options["file"], departements=options["departements"], progress=progress
-        )
+        cls, named = IMPORTERS[options["source"]], {}
+        if options["source_name"]:
+            if "source" not in inspect.signature(cls).parameters:
+                raise CommandError(f"--source-name : la source {cls.source} a un nom fixe")
+            named["source"] = options["source_name"]
+        try:
+            importer = cls(
+                path=options["file"],
+                departements=options["departements"],
+                progress=progress,
+                **named,
+            )
+        except ValueError as exc:  # a source name refused by the importer
+            raise CommandError(f"--source-name : {exc}") from None
         try:
             summary = importer.run(partial=options["partial"], dry_run=options["dry_run"])
         except ImportAborted as exc:

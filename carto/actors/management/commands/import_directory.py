@@ -27,3 +27,10 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 verbosity=options["verbosity"],
             )
+        # Then the posts funded by the politique de la ville, on the actors just imported.
+        call_command(
+            "import_funded_posts",
+            departements=[code.strip() for code in departements.split(",")],
+            stdout=self.stdout,
+            verbosity=options["verbosity"],
+        )
