@@ -68,14 +68,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "simple_history",
     "carto.territories",
     "carto.actors",
     "carto.layers",
     "carto.planning",
+    "carto.contributions",
 ]
 
 MIDDLEWARE = [
-    "django.middleware.gzip.GZipMiddleware",  # public data only: no secret in a response to leak
+    # Pages with a form carry a CSRF token, which Django masks afresh in every response: a
+    # compressed page leaks nothing by its length (BREACH).
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "carto.middleware.RequestBoundsMiddleware",
@@ -88,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who made a change, in its history
 ]
 
 ROOT_URLCONF = "carto.urls"
@@ -311,3 +316,33 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("CARTO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# -- contributions ----------------------------------------------------------------------
+# Rate limits per address (django-ratelimit) count in a cache every process shares: the
+# database (`createcachetable`, run by `make migrate`); a test run counts in memory.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "carto_cache",
+    }
+}
+RATELIMIT_VIEW = "carto.contributions.views.rate_limited"
+# The address a rate limit counts: behind a reverse proxy, the client's from its header.
+RATELIMIT_IP_META_KEY = os.environ.get("CARTO_CLIENT_IP_HEADER") or None
+CARTO_CONTRIBUTION_RATE = os.environ.get("CARTO_CONTRIBUTION_RATE", "10/h")
+
+# Mail: the console in development, SMTP in production (CARTO_EMAIL_*), memory in tests.
+EMAIL_BACKEND = os.environ.get(
+    "CARTO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("CARTO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CARTO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CARTO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CARTO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CARTO_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("CARTO_EMAIL_FROM", "carto <ne-pas-repondre@localhost>")
+# The site's address in the links mails carry (follow a proposal, an owner's link).
+CARTO_SITE_URL = os.environ.get("CARTO_SITE_URL", "http://127.0.0.1:8000")

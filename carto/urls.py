@@ -39,6 +39,7 @@ urlpatterns = [
     path("ogc/", include("carto.layers.ogc.urls")),
     path("", include("carto.layers.urls")),
     path("", include("carto.planning.urls")),
+    path("", include("carto.contributions.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -20,10 +20,14 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from carto.srid import WGS84
 
 from .querysets import ActorQuerySet, InitiativeQuerySet
+
+# Derived columns the history does not keep (recomputed from what it keeps).
+HISTORY_EXCLUDED = ["geog", "listed", "search", "name_key"]
 
 
 class Taxonomy(models.Model):
@@ -202,6 +206,11 @@ class Actor(TerritoryAttachment, Provenance):
     contact_phone = models.CharField(
         "téléphone de la personne contact (privé)", max_length=40, blank=True
     )
+    contact_consent = models.BooleanField(
+        "la personne contact accepte que ses coordonnées soient publiées",
+        default=False,
+        db_default=False,
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     last_verified = models.DateField("dernière vérification", null=True, blank=True)
@@ -228,6 +237,14 @@ class Actor(TerritoryAttachment, Provenance):
     search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Optimistic locking: an edit carries the version it started from, and a save that finds
+    # another version is refused (contributions.services.save_checked): nothing is lost.
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    # Every change, by import, contribution or moderation: who, when, what and why.
+    history = HistoricalRecords(
+        excluded_fields=HISTORY_EXCLUDED, cascade_delete_history=False, user_db_constraint=False
+    )
 
     objects = ActorQuerySet.as_manager()
 
@@ -343,6 +360,14 @@ class Initiative(TerritoryAttachment, Provenance):
     search = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Optimistic locking: an edit carries the version it started from, and a save that finds
+    # another version is refused (contributions.services.save_checked): nothing is lost.
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    # Every change, by import, contribution or moderation: who, when, what and why.
+    history = HistoricalRecords(
+        excluded_fields=HISTORY_EXCLUDED, cascade_delete_history=False, user_db_constraint=False
+    )
 
     objects = InitiativeQuerySet.as_manager()
 

@@ -9,8 +9,10 @@ for every record when the territories are re-imported (signal
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from carto.territories.codes import Kind
@@ -36,6 +38,24 @@ def record_sources(source: str, actors: dict[str, tuple[int, str]]) -> None:
         unique_fields=["source", "source_id"],
         update_fields=["actor", "source_url", "last_seen"],
     )
+
+
+def record_changes(model, ids: Iterable[int], reason: str, since: datetime) -> None:
+    """After a bulk write that bypassed save() (an import's upsert, a bulk update): the
+    version of each updated entry goes up, so that an edit started before it is refused
+    rather than silently overwriting it, and each written entry gets its history row as it
+    now stands (« + » when created since `since`, « ~ » otherwise), with `reason`."""
+    ids = sorted(set(ids))
+    model.objects.filter(id__in=ids, created_at__lt=since).update(version=F("version") + 1)
+    for start in range(0, len(ids), BATCH):
+        rows = list(model.objects.filter(id__in=ids[start : start + BATCH]).order_by("id"))
+        for update in (False, True):
+            model.history.bulk_history_create(
+                [row for row in rows if (row.created_at < since) == update],
+                update=update,
+                default_change_reason=reason,
+                default_date=timezone.now(),
+            )
 
 
 def enriched_by_others(source: str, actor_ids: Iterable[int]) -> set[int]:

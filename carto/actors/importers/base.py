@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
+from django.utils import timezone
 
 from carto import csv_export
 from carto.sources import SourceError, optional_point
@@ -31,7 +32,13 @@ from carto.territories.models import Territory
 
 from ..models import Actor, ActorKind, Precision, Public, Theme
 from ..records import ActorRecord, RowError, combine
-from ..services import analyze_directory, attach_actors, enriched_by_others, record_sources
+from ..services import (
+    analyze_directory,
+    attach_actors,
+    enriched_by_others,
+    record_changes,
+    record_sources,
+)
 from ..signals import directory_changed
 from ..sql import load_queries
 from ..taxonomy import AMENITIES, slugs
@@ -282,6 +289,7 @@ class ActorImporter:
 
     def write(self, records: list[ActorRecord], summary: ActorImportSummary) -> None:
         """Upsert the records that are new or changed, then attach and check duplicates."""
+        since = timezone.now()
         before = {
             row["source_id"]: row
             for row in Actor.objects.filter(
@@ -342,6 +350,7 @@ class ActorImporter:
         with connection.cursor() as cursor:
             cursor.execute(load_queries("attach.sql")["flag_duplicates"], {"ids": written})
             summary.duplicates = cursor.fetchall()
+        record_changes(Actor, written, f"import {self.source}", since)
 
     def _link_parents(self, records: list[ActorRecord], ids: dict[str, int]) -> None:
         children = [

@@ -44,7 +44,7 @@ from carto.sources import SourceError, read_json
 from carto.territories.codes import search_key
 
 from ..models import Actor, ActorSource
-from ..services import record_sources
+from ..services import record_changes, record_sources
 from .base import ImportAborted, Rejected
 
 
@@ -248,6 +248,7 @@ class FundedPostsEnrichment:
                 actor.updated_at = now
                 changed.append(actor)
             Actor.objects.bulk_update(changed, ["funded_posts", "updated_at"], batch_size=1000)
+            record_changes(Actor, [a.id for a in changed], f"import {source}", now)
             # The source on the actor: one employer, one actor (the first, i.e. the original
             # among duplicates); employers of the scope that no longer match lose theirs.
             record_sources(source, {key: (ids[0], "") for key, ids in matches.items()})

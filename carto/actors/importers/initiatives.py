@@ -3,9 +3,10 @@ transaction, counted as created, updated or unchanged, then attached to their
 territories (territoires d'engagement, the State's programmes)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import Initiative
-from ..services import attach_initiatives
+from ..services import attach_initiatives, record_changes
 from .base import ActorImportSummary
 
 
@@ -25,6 +26,7 @@ def upsert_initiatives(
 ) -> None:
     """Create or update `initiatives` of `source` (their `fields`), leave the unchanged
     ones alone, attach the written ones; all rolled back when `dry_run`."""
+    since = timezone.now()
     with transaction.atomic():
         before = {
             row["source_id"]: row
@@ -54,5 +56,6 @@ def upsert_initiatives(
             source=source, source_id__in=[i.source_id for i in changed]
         ).values_list("id", flat=True)
         attach_initiatives(list(ids))
+        record_changes(Initiative, ids, f"import {source}", since)
         if dry_run:
             transaction.set_rollback(True)

@@ -50,7 +50,7 @@ from carto.territories.codes import search_key
 from .. import lmn
 from ..models import Actor, ActorSource
 from ..records import combine
-from ..services import attach_actors, enriched_by_others, record_sources
+from ..services import attach_actors, enriched_by_others, record_changes, record_sources
 from ..sql import load_queries
 from .base import RECORD_FIELDS, ActorImporter, ActorImportSummary, OutOfScope, departement_of
 
@@ -153,6 +153,7 @@ class LmnImporter(ActorImporter):
     # -- merging -------------------------------------------------------------------------
 
     def write(self, records: list[lmn.PlaceRecord], summary: ActorImportSummary) -> None:
+        since = timezone.now()
         merged: Counter[str] = Counter()
         groups = self._group(records, merged)
         stored = {
@@ -181,6 +182,7 @@ class LmnImporter(ActorImporter):
         with connection.cursor() as cursor:
             cursor.execute(load_queries("attach.sql")["flag_duplicates"], {"ids": written})
             summary.duplicates = cursor.fetchall()
+        record_changes(Actor, written, f"import {self.source}", since)
         summary.merged = {how: merged[how] for how in (KNOWN, BY_SIRET, BY_NAME, BY_KIND, IN_FILE, SITE) if merged[how]}  # fmt: skip
 
     def _group(self, records: list[lmn.PlaceRecord], merged: Counter) -> list[Group]:

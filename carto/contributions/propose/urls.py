@@ -1,0 +1,3 @@
+"""Routes of this part of the contributions (see its views)."""
+
+urlpatterns: list = []
