@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_imported_entry_has_its_creation_in_its_history():
     for model in (Actor, Initiative):
-        without = model.objects.exclude(
-            id__in=model.history.filter(history_type="+").values("id")
-        )
+        without = model.objects.exclude(id__in=model.history.filter(history_type="+").values("id"))
         assert not without.exists(), model
     reasons = set(Actor.history.values_list("history_change_reason", flat=True))
     assert {"import france_services", "import lmn_cnfs_2022", "import mairies"} <= reasons
