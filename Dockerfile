@@ -34,4 +34,4 @@ EXPOSE 8000
 # Migrations run as a command (no statement timeout); gunicorn then replaces the shell, so
 # that it receives the container's SIGTERM and stops gracefully. Its settings:
 # gunicorn.conf.py (CARTO_BIND, GUNICORN_WORKERS, the worker timeout).
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn carto.wsgi:application -c gunicorn.conf.py"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py populate_history --auto -v 0 && exec gunicorn carto.wsgi:application -c gunicorn.conf.py"]

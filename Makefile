@@ -57,6 +57,8 @@ $(STAMP): pyproject.toml
 
 migrate: venv db
 	@$(PY) manage.py migrate --noinput -v 0
+	@# Entries written before the history existed get their first history row (idempotent).
+	@$(PY) manage.py populate_history --auto -v 0
 
 demo: migrate ## Load the demo territories and directory (only what changed is written)
 	@$(PY) manage.py import_territories --if-changed

@@ -346,3 +346,9 @@ EMAIL_USE_TLS = env_bool("CARTO_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CARTO_EMAIL_FROM", "carto <ne-pas-repondre@localhost>")
 # The site's address in the links mails carry (follow a proposal, an owner's link).
 CARTO_SITE_URL = os.environ.get("CARTO_SITE_URL", "http://127.0.0.1:8000")
+# Référents and administrators sign in on the moderation's page.
+LOGIN_URL = "/moderation/connexion/"
+LOGIN_REDIRECT_URL = "/moderation/"
+LOGOUT_REDIRECT_URL = "/"
+# Where erase_person records what it erased (hashes and counts, never the identifiers).
+CARTO_PRIVACY_LOG = Path(os.environ.get("CARTO_PRIVACY_LOG", BASE_DIR / "var" / "privacy.log"))
