@@ -260,7 +260,9 @@ class Actor(TerritoryAttachment, Provenance):
                 condition=Q(rna="") | Q(rna__regex=r"^W\d{9}$"), name="actor_rna_format"
             ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(location__isnull=False),
+                # Only what is published must stand somewhere: a proposal without a place
+                # can still be refused or archived.
+                condition=~Q(status="published") | Q(location__isnull=False),
                 name="actor_published_located",
             ),
         ]

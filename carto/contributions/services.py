@@ -26,6 +26,9 @@ PROTECTED = {
 }  # fmt: skip
 
 
+REASON_MAX = 100  # simple-history's history_change_reason
+
+
 class EditConflict(Exception):
     """The entry changed since the edit began: `current` is the entry as it now stands."""
 
@@ -53,11 +56,15 @@ def save_checked(entry: Actor | Initiative, version: int, values: dict, user, re
         current = model.objects.select_for_update().get(pk=entry.pk)
         if current.version != version:
             raise EditConflict(current)
+        moved = model is Actor and "location" in values and values["location"] != current.location
         for name, value in values.items():
             setattr(current, name, value)
+        if moved:
+            # The commune a source declared no longer holds: found again from the point.
+            current.commune_code = ""
         current.version = version + 1
         current._history_user = user
-        current._change_reason = reason
+        current._change_reason = reason[:REASON_MAX]
         current.save()
         if model is Actor:
             attach_actors([current.pk])

@@ -86,3 +86,22 @@ def test_concurrent_saves_from_one_version_keep_exactly_one():
     stored = in_own_connection(lambda: Actor.objects.get(pk=actor.pk))
     assert stored.phone == winner and stored.version == opened + 1
     in_own_connection(save_checked, stored, stored.version, {"phone": actor.phone}, None, "retour")
+
+
+def test_a_moved_actor_is_attached_where_it_now_stands():
+    from django.contrib.gis.geos import Point
+
+    from carto.territories.models import Territory
+
+    actor = Actor.objects.filter(status=Status.PUBLISHED, commune_code="62498").first()
+    arras = Territory.objects.get(kind="commune", code="62041").anchor
+    moved = save_checked(
+        actor, actor.version, {"location": Point(arras.x, arras.y, srid=4326)}, None, "placé"
+    )
+    assert moved.commune_code == "62041" and "commune:62041" in moved.territory_codes
+    assert "commune:62498" not in moved.territory_codes
+
+
+def test_a_long_reason_is_cut_to_what_the_history_holds(actor):
+    saved = save_checked(actor, actor.version, {"phone": "03 21 00 00 09"}, None, "x" * 300)
+    assert len(saved.history.order_by("-history_id").first().history_change_reason) == 100
