@@ -1,4 +1,4 @@
-"""A référent signs in, finds a pending proposal whose name is a script payload, reads it
+"""A référent signs in (every moderation page free of WCAG 2.1 AA violations by axe-core), finds a pending proposal whose name is a script payload, reads it
 as text (nothing runs), and publishes it, in a real browser.
 
 The référent, the pending actor and its proposal are committed (the pages are served from
@@ -16,6 +16,8 @@ from carto.actors.signals import directory_changed
 from carto.contributions.models import Proposal, Referent, new_token
 from carto.srid import WGS84
 from carto.territories.codes import search_key
+
+from .axe import assert_accessible
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,7 @@ def test_a_referent_signs_in_reads_a_payload_as_text_and_publishes_it(
 ):
     page, console = open_page("/moderation/")
     assert "/moderation/connexion/" in page.url
+    assert_accessible(page)
     page.fill("#id_username", USERNAME)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
@@ -70,10 +73,12 @@ def test_a_referent_signs_in_reads_a_payload_as_text_and_publishes_it(
     assert link.text_content() == NAME
     assert "Lens, Pas-de-Calais" in page.locator("table.file tbody tr").first.text_content()
     page.screenshot(path=artifacts / "moderation-file.png", full_page=True)
+    assert_accessible(page)
     link.click()
     page.wait_for_selector("h1")
     assert page.text_content("h1").startswith(NAME)
     page.screenshot(path=artifacts / "moderation-proposition.png", full_page=True)
+    assert_accessible(page)
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.__pwned") is None
 
@@ -82,6 +87,7 @@ def test_a_referent_signs_in_reads_a_payload_as_text_and_publishes_it(
     assert page.input_value("#id_name") == NAME
     page.fill("#id_address", "3 rue de la Gare")
     page.screenshot(path=artifacts / "moderation-modifier.png", full_page=True)
+    assert_accessible(page)
     page.click("form.edition button[type=submit]")
     page.wait_for_selector(".messages")
     assert page.text_content(".messages") == "Modifications enregistrées."
@@ -102,6 +108,7 @@ def test_a_referent_signs_in_reads_a_payload_as_text_and_publishes_it(
     page.wait_for_selector("[data-liste=positions]")
     assert page.locator("[data-liste=positions] tbody tr").count() > 0
     page.screenshot(path=artifacts / "moderation-a-verifier.png", full_page=True)
+    assert_accessible(page)
 
     # Then places it with a click on the map: the fields follow, and the position is saved.
     page.goto(f"{api_server}/moderation/a-verifier/{pending.actor}/placer/")
@@ -112,6 +119,7 @@ def test_a_referent_signs_in_reads_a_payload_as_text_and_publishes_it(
     after = (page.input_value("#id_lat"), page.input_value("#id_lon"))
     assert after != before and all(after)
     page.screenshot(path=artifacts / "moderation-placer.png", full_page=True)
+    assert_accessible(page)
     page.click("form[data-placer] button[type=submit]")
     page.wait_for_url("**/moderation/a-verifier/")
     placed = Actor.objects.get(pk=pending.actor)
