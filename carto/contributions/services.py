@@ -17,6 +17,7 @@ from django.db import transaction
 from carto.actors.models import Actor, Initiative
 from carto.actors.services import attach_actors, attach_initiatives
 from carto.actors.signals import directory_changed
+from carto.territories.codes import search_key
 
 # What a hand edit may never set: identity, provenance and derived columns.
 PROTECTED = {
@@ -59,6 +60,8 @@ def save_checked(entry: Actor | Initiative, version: int, values: dict, user, re
         moved = model is Actor and "location" in values and values["location"] != current.location
         for name, value in values.items():
             setattr(current, name, value)
+        if model is Actor and "name" in values:
+            current.name_key = search_key(current.name)  # what duplicates are found by
         if moved:
             # The commune a source declared no longer holds: found again from the point.
             current.commune_code = ""

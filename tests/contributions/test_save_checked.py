@@ -105,3 +105,8 @@ def test_a_moved_actor_is_attached_where_it_now_stands():
 def test_a_long_reason_is_cut_to_what_the_history_holds(actor):
     saved = save_checked(actor, actor.version, {"phone": "03 21 00 00 09"}, None, "x" * 300)
     assert len(saved.history.order_by("-history_id").first().history_change_reason) == 100
+
+
+def test_a_renamed_actor_is_found_by_its_new_name(actor):
+    renamed = save_checked(actor, actor.version, {"name": "Maison Élan"}, None, "renommé")
+    assert renamed.name_key == "maison elan"

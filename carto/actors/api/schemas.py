@@ -67,8 +67,15 @@ ACTOR_DETAIL_REQUIRED = [
     "name", "kind", "kind_label", "themes", "publics", "precision", "precision_label",
     "to_locate", "opening_hours", "opening_hours_text", "open_now", "itinerant",
     "parent", "antennas", "initiatives", "duplicate_of", "territories", "source",
-    "services", "access_conditions", "amenities", "funded_posts", "sources",
+    "services", "access_conditions", "amenities", "funded_posts", "sources", "contact",
 ]  # fmt: skip
+# The contact person, published only with their consent (null otherwise).
+CONTACT = obj(
+    {"name": string(nullable=True), "email": string(nullable=True), "phone": string(nullable=True)},
+    required=["name", "email", "phone"],
+    nullable=True,
+    description="Personne contact : seulement si elle a accepté la publication, null sinon.",
+)
 ACTOR_DETAIL = detail(
     obj(
         {
@@ -98,6 +105,7 @@ ACTOR_DETAIL = detail(
             "email": string(),
             "phone": string(),
             "website": string(),
+            "contact": CONTACT,
             "services": CODES,
             "access_conditions": CODES,
             "amenities": array(TERM),

@@ -1,5 +1,6 @@
 """Serializers of the directory API: details and writes. Collections are GeoJSON built
-by PostGIS (sql/features.sql). No serializer here names a private contact field."""
+by PostGIS (sql/features.sql). No serializer here names a private contact field: the
+contact person reaches an actor's detail (`contact`) only when they agreed to it."""
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -63,6 +64,7 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
     amenities = serializers.SerializerMethodField()
     funded_posts = serializers.SerializerMethodField()
     sources = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
 
     class Meta:
         model = Actor
@@ -71,7 +73,7 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
             "id", "name", "kind", "kind_label", "themes", "publics", "labels", "description", "siret", "rna",
             "network", "address", "address_extra", "postcode", "city", "precision", "precision_label",
             "to_locate", "service_area_codes", "opening_hours", "opening_hours_text", "open_now", "appointment", "itinerant", "email", "phone",
-            "website", "services", "access_conditions", "amenities", "funded_posts", "parent",
+            "website", "contact", "services", "access_conditions", "amenities", "funded_posts", "parent",
             "antennas", "initiatives", "duplicate_of", "territories", "source", "source_id",
             "source_url", "sources", "last_verified", "updated_at",
         ]  # fmt: skip
@@ -100,6 +102,17 @@ class ActorDetailSerializer(GeoFeatureModelSerializer):
 
     def get_publics(self, actor) -> list[dict]:
         return _labels(Public, actor.publics)
+
+    def get_contact(self, actor) -> dict | None:
+        """The contact person, only if they accepted publication (`contact_consent`)."""
+        if not actor.contact_consent:
+            return None
+        contact = {
+            "name": actor.contact_name or None,
+            "email": actor.contact_email or None,
+            "phone": actor.contact_phone or None,
+        }
+        return contact if any(contact.values()) else None
 
     def get_opening_hours_text(self, actor) -> list[str] | None:
         """The hours in French words, one line per group of days; None if not understood."""
