@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # who made a change, in its history
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a rate-limited write: RATELIMIT_VIEW, 429
 ]
 
 ROOT_URLCONF = "carto.urls"

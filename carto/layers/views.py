@@ -46,6 +46,11 @@ def map_config(request, embed: bool) -> dict:
             "coverage": reverse("coverage"),
             "sheet": reverse("territory-sheet", kwargs={"kind": "KIND", "code": "CODE"}),
         },
+        # « Signaler une erreur » on an actor and on its initiatives (contributions.propose).
+        "report": {
+            "actor": reverse("report-actor", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
+            "initiative": reverse("report-initiative", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
+        },
         "tiles": {"url": settings.CARTO_TILE_URL, "attribution": settings.CARTO_TILE_ATTRIBUTION},
         "center": [50.3, 2.8],
         "zoom": 8,

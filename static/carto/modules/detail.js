@@ -1,8 +1,8 @@
 /* The detail panel: an actor's sheet (type, how precise its place is, themes, address,
  * hours, services, access, amenities, funded posts, network and labels, contact,
- * initiatives, every source, a link to share), loaded from the API, closed with its
- * button or Escape. */
-import {el, copyField} from "./dom.js";
+ * initiatives, every source, a link to share, « Signaler une erreur »), loaded from the
+ * API, closed with its button or Escape. */
+import {el, copyField, readConfig} from "./dom.js";
 import {getJSON} from "./api.js";
 import {pastille} from "./legend.js";
 
@@ -80,7 +80,29 @@ function sharing(pageUrl, feature) {
   return section("Partager", [field, copy]);
 }
 
-function render(feature, pageUrl, titles, onClose) {
+// « Signaler une erreur » on the actor and on each of its initiatives: links to their
+// report forms, from the URLs of the page's configuration ({id} replaced).
+function reporting(feature, report) {
+  if (!report) { return null; }
+  const target = report.newTab ? {target: "_blank", rel: "noopener"} : {};
+  const link = (template, id, text) => el("li", {}, [
+    el("a", {href: template.replace("{id}", encodeURIComponent(id)), ...target, text})
+  ]);
+  const links = [link(report.actor, feature.id, "Signaler une erreur sur cette fiche")].concat(
+    (feature.properties.initiatives || []).map((i) => link(report.initiative, i.id, "Signaler une erreur sur l’initiative « " + i.title + " »"))
+  );
+  return section("Une information inexacte ?", [el("ul", {className: "signaler"}, links)]);
+}
+
+// The report links' URLs from the page's configuration (json_script « carto-config »);
+// in the widget, framed by another site, they open in a new tab.
+function pageReport() {
+  if (!document.getElementById("carto-config")) { return null; }
+  const config = readConfig("carto-config");
+  return config.report ? {...config.report, newTab: Boolean(config.embed)} : null;
+}
+
+function render(feature, pageUrl, titles, onClose, report) {
   const p = feature.properties;
   const close = el("button", {type: "button", className: "fermer", "aria-label": "Fermer la fiche", text: "×"});
   close.addEventListener("click", onClose);
@@ -102,15 +124,17 @@ function render(feature, pageUrl, titles, onClose) {
     contacts(p),
     section("Initiatives", initiatives.length ? [el("ul", {}, initiatives)] : []),
     sharing(pageUrl, feature),
+    reporting(feature, report),
     sources(p, titles),
     verified ? el("p", {className: "source", text: verified}) : null
   ].filter(Boolean);
 }
 
 /* `element`: the panel; `url`: the actor API's URL with {id}; `sources`: {source: title};
- * onClose() from its button or Escape. open(id, focus) loads and shows an actor (the last
- * asked wins); hide(). */
-export function createDetail(element, {url, pageUrl, sources: titles = {}, onClose}) {
+ * `report`: {actor, initiative} URLs of the report forms with {id} (by default the page's
+ * configuration's); onClose() from its button or Escape. open(id, focus) loads and shows
+ * an actor (the last asked wins); hide(). */
+export function createDetail(element, {url, pageUrl, sources: titles = {}, onClose, report = pageReport()}) {
   let asked = 0;
   element.addEventListener("keydown", (event) => { if (event.key === "Escape") { onClose(); } });
 
@@ -118,7 +142,7 @@ export function createDetail(element, {url, pageUrl, sources: titles = {}, onClo
     const question = ++asked;
     getJSON(url.replace("{id}", encodeURIComponent(id))).then((feature) => {
       if (question !== asked) { return; }
-      element.replaceChildren(...render(feature, pageUrl, titles, onClose));
+      element.replaceChildren(...render(feature, pageUrl, titles, onClose, report));
       element.hidden = false;
       if (focus) { element.focus(); }
     }).catch((error) => {
