@@ -6,6 +6,7 @@ module's); every name carries MARK, which no demo record holds, so that the publ
 is asked about them alone."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from carto.actors.models import Actor, Initiative, Precision, Status
 from carto.actors.services import attach_actors, attach_initiatives
-from carto.contributions.models import Proposal, Referent, new_token
+from carto.contributions.models import OwnerLink, Proposal, Referent, new_token
 from carto.contributions.services import save_checked
 from carto.srid import WGS84
 from carto.territories.codes import search_key
@@ -207,8 +208,14 @@ def test_a_referent_publishes_a_pending_actor_and_initiative_then_the_public_see
     for path in (actions, in_lens):
         assert action.initiative_id in api_ids(client, path)
     assert f"{MARK} centre de Lens" not in page_text(as_user(client, pas_de_calais).get(QUEUE))
-    assert [m.to for m in mail.outbox] == [["camille@example.org"]] * 2
+    # Per entry, the decision, then the proposer's owner link: they can keep it up to date.
+    assert [m.to for m in mail.outbox] == [["camille@example.org"]] * 4
     assert "est publiée" in mail.outbox[0].body
+    link = re.search(r"/proprietaire/[\w-]+/", mail.outbox[1].body)[0]
+    client.logout()
+    owner_page = client.get(link)
+    assert owner_page.status_code == 200 and f"{MARK} centre de Lens" in page_text(owner_page)
+    assert OwnerLink.objects.get(actor=place.actor_id).created_by == pas_de_calais
 
 
 def test_a_referent_of_another_departement_cannot_see_nor_decide(client, pas_de_calais, nord):
