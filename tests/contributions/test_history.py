@@ -18,16 +18,6 @@ PAYLOAD = '<img src=x onerror="window.__pwned=1"> Centre & co'
 
 
 @pytest.fixture
-def actor():
-    return (
-        Actor.objects.filter(status=Status.PUBLISHED, source="france_services")
-        .exclude(departement_code="")
-        .order_by("id")
-        .first()
-    )
-
-
-@pytest.fixture
 def edited(actor):
     """Two edits by two users: Alice changes the phone and the contact, Bob the name."""
     alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")

@@ -10,23 +10,13 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from carto.actors.models import Actor, Initiative, Status
+from carto.actors.models import Actor, Initiative
 from carto.contributions.history.records import author
 from carto.contributions.models import OwnerLink, Proposal, TerritoryPolicy, token_hash
 from carto.contributions.owners import issue_owner_link, owner_changes_moderated
 from carto.contributions.services import save_checked
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def actor():
-    return (
-        Actor.objects.filter(status=Status.PUBLISHED, source="france_services")
-        .exclude(departement_code="")
-        .order_by("id")
-        .first()
-    )
 
 
 @pytest.fixture

@@ -27,16 +27,6 @@ TABLES = (Actor.history.model, Initiative.history.model, Actor, Initiative, Prop
 SECRETS = ("Quintarel", "maelle.quintarel", "98 76 54 31", "98.76.54.31", "0698765431")
 
 
-@pytest.fixture
-def actor():
-    return (
-        Actor.objects.filter(status=Status.PUBLISHED, source="france_services")
-        .exclude(commune_code="")
-        .order_by("id")
-        .first()
-    )
-
-
 def with_contact(actor, consent: bool):
     return save_checked(
         actor, actor.version,
