@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",

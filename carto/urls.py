@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("carto.territories.api.urls")),
     path("", include("carto.actors.api.urls")),
     path("", include("carto.planning.api.urls")),
+    path("moderation/", include("carto.contributions.moderation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema.json", SpectacularJSONAPIView.as_view(), name="schema-json"),
     # The split view serves Swagger UI's set-up as a script of its own: no inline script.

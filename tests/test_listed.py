@@ -140,6 +140,11 @@ def requests(hidden) -> dict[str, list]:
         "GET /api/v1/coverage/gaps/": [("/api/v1/coverage/gaps/", q) for q in coverage],
         "POST /api/v1/planning/siting/": [],  # below: a JSON body
         "POST /api/v1/planning/tours/": [],
+        # Moderators only (tests/contributions/test_moderation_api.py): a 401, below.
+        "GET /api/v1/moderation/proposals/": [],
+        "POST /api/v1/moderation/proposals/{id}/publish/": [],
+        "POST /api/v1/moderation/proposals/{id}/refuse/": [],
+        "POST /api/v1/moderation/proposals/{id}/apply/": [],
         "GET /ogc/": [("/ogc/", {})],
         "GET /ogc/conformance": [("/ogc/conformance", {})],
         "GET /ogc/collections": [("/ogc/collections", {})],
@@ -180,6 +185,9 @@ def test_every_operation_of_the_schema_hides_unlisted_entries(client, hidden):
             where = f"{operation} {path}?{urlencode(query)}"
             assert response.status_code in (200, 404), (where, response.status_code)
             assert_hidden(response, hidden, where)
+    moderation = client.get("/api/v1/moderation/proposals/")
+    assert moderation.status_code == 401
+    assert_hidden(moderation, hidden, "GET /api/v1/moderation/proposals/")
     for actor in hidden["actors"]:
         assert client.get(f"/api/v1/actors/{actor.id}/").status_code == 404
     for initiative in hidden["initiatives"]:
