@@ -24,6 +24,13 @@ SUB_LEVEL = {
     "epci": "commune",
     "commune": "qpv",
 }
+# « Zones blanches : … », agreed in number and gender.
+GAPS_HEADING = {
+    "departement": "les départements les moins couverts",
+    "bv": "les bassins de vie les moins couverts",
+    "commune": "les communes les moins couvertes",
+    "qpv": "les quartiers prioritaires les moins couverts",
+}
 
 
 def main_departement(territory: Territory) -> str:
@@ -131,6 +138,7 @@ def territoire(request, kind: str, code: str):
             "by_theme": by_theme,
             "comparison": comparison,
             "sub_level": Kind(sub_level).label if sub_level else "",
+            "gaps_heading": GAPS_HEADING.get(sub_level, ""),
             "sub_gaps": sub_gaps,
             "map_url": reverse("map") + f"?territory={key}",
             "planner_url": reverse("planner")

@@ -125,7 +125,7 @@ function showTour(data) {
   if (data.return_to_start) { line.push([data.start.lat, data.start.lon]); }
   L.polyline(line, {color: "#0b5cad", weight: 3, dashArray: "6 4"}).addTo(routeLayer);
   const method = data.method === "exact" ? "ordre optimal (calcul exact)" : "ordre calculé par heuristique (2-opt)";
-  status("[data-tour-status]", data.stops.length + " séances sur " + data.days.length + " jour(s), " +
+  status("[data-tour-status]", plural(data.stops.length, "séance") + " sur " + plural(data.days.length, "jour") + ", " +
     Math.round(data.total_distance_m / 1000) + " km ; " + method + ".");
 }
 

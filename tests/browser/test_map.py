@@ -392,6 +392,10 @@ def test_planner_gaps_hosts_tour_and_calendar(open_page, artifacts):
     page.wait_for_selector("[data-planner][data-tour-loaded]", state="attached")
     assert page.get_attribute("[data-planner]", "data-tour-loaded") == "3"
     assert "ordre optimal (calcul exact)" in page.text_content("[data-tour-status]")
+    # Counts agree with their nouns: « 3 séances sur 1 jour », never « jour(s) ».
+    assert re.match(
+        r"3 séances sur (1 jour|[2-9]\d* jours), ", page.text_content("[data-tour-status]")
+    )
     with page.expect_download() as download:
         page.click("[data-export=ics]")
     events = [

@@ -76,7 +76,7 @@ def test_bassin_de_vie_sheet(client):
         and "<td>Hauts-de-France</td>" in html
         and "<td>Nord</td>" not in html
     )
-    assert "Zones blanches : commune les moins couverts" in html
+    assert "Zones blanches : les communes les moins couvertes" in html
     # Its gaps: the communes whose town hall has no actor within 5 km first.
     points = [(a.location.x, a.location.y) for a in directory_actors()]
     out_of_reach = [
