@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from carto.actors.models import Actor, Initiative
 from carto.contributions.services import EditConflict
 
-from .access import can_moderate
+from ..moderation.access import can_moderate
 from .records import kind_slug, revert, versions
 
 MODELS = {"acteur": Actor, "initiative": Initiative}

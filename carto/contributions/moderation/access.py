@@ -50,6 +50,18 @@ def proposals_for(user):
     return Proposal.objects.for_referent(referent)
 
 
+def can_moderate(user, entry) -> bool:
+    """Whether `user` moderates `entry` (an Actor or an Initiative): read its history,
+    revert it. The rule of proposals_for and actors_for, for one entry."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if sees_everything(user):
+        return True
+    referent = referent_of(user)
+    kind = entry.kind_id if isinstance(entry, Actor) else ""
+    return referent is not None and referent.covers(entry.territory_codes, kind)
+
+
 def actors_for(user):
     """The actors `user` may confirm, place, or merge a duplicate into (any status)."""
     if sees_everything(user):
