@@ -142,7 +142,9 @@ class Actor(TerritoryAttachment, Provenance):
     address_extra = models.CharField("complément d’adresse", max_length=300, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("commune", max_length=120, blank=True)
-    location = models.PointField(srid=WGS84, null=True, blank=True)
+    # Indexed once, by actor_location_gist (Meta): GeoDjango's own index would be a
+    # second, identical GiST index that every write pays for.
+    location = models.PointField(srid=WGS84, null=True, blank=True, spatial_index=False)
     geog = models.GeneratedField(
         expression=models.Func("location", template="(%(expressions)s)::geography", output_field=models.PointField(geography=True, srid=WGS84)),
         output_field=models.PointField(geography=True, srid=WGS84),
@@ -276,6 +278,8 @@ class Actor(TerritoryAttachment, Provenance):
             models.Index(fields=["listed", "kind"], name="actor_listed_kind"),
             models.Index(fields=["siret"], name="actor_siret", condition=~Q(siret="")),
             models.Index(fields=["name_key"], name="actor_name_key"),
+            # A commune's actors, recounted alone (the tiles' cells, after a change there).
+            models.Index(fields=["commune_code"], name="actor_commune_code"),
         ]
 
     def __str__(self) -> str:
@@ -454,3 +458,20 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return self.place_name
+
+
+class DirectoryLoad(models.Model):
+    """The last complete `import_directory` of a scope: the fingerprint of what it read
+    (source files, the importers' code, the territories loaded), so that a second
+    `make run` with nothing changed skips the directory in a second."""
+
+    scope = models.TextField(unique=True, help_text="Départements, triés, ou « all ».")
+    fingerprint = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "chargement de l'annuaire"
+        verbose_name_plural = "chargements de l'annuaire"
+
+    def __str__(self) -> str:
+        return f"annuaire [{self.scope}] {self.fingerprint[:12]}"

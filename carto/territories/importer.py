@@ -21,8 +21,16 @@ from django.db import connection, transaction
 from carto.sources import SourceError
 from carto.srid import WGS84
 
-from .codes import CODE_DESCRIPTIONS, KIND_ORDER, Kind, is_valid_code, search_key
-from .manifest import Dataset, FileRef, Manifest, load_manifest, sha256_of
+from .codes import KIND_ORDER, Kind, search_key
+from .manifest import (
+    Dataset,
+    FileRef,
+    Manifest,
+    ManifestError,
+    load_manifest,
+    resolve_departements,
+    sha256_of,
+)
 from .models import DatasetLoad
 from .readers import DatasetReader, Record
 from .signals import territories_imported
@@ -105,16 +113,11 @@ class TerritoryImporter:
     ):
         self.manifest = manifest or load_manifest()
         self.data_dir = Path(data_dir or settings.CARTO_DATA_DIR)
-        requested = [
-            code.strip().upper() for code in (departements or self.manifest.default_departements)
-        ]
-        bad = [code for code in requested if not is_valid_code(Kind.DEPARTEMENT, code)]
-        if bad or not requested:
-            raise TerritoryImportError(
-                f"--departements : code(s) de département invalide(s) {', '.join(bad) or '(aucun)'} "
-                f"(attendu : {CODE_DESCRIPTIONS[Kind.DEPARTEMENT]}, séparés par des virgules)"
-            )
-        self.departements = sorted(set(requested))
+        try:
+            scope = resolve_departements(departements, self.manifest, self.data_dir)
+        except ManifestError as exc:
+            raise TerritoryImportError(str(exc)) from None
+        self.departements = list(scope.codes)
         names = list(datasets or IMPORT_ORDER)
         unknown = [name for name in names if name not in self.manifest.datasets]
         if unknown:
@@ -257,6 +260,8 @@ class TerritoryImporter:
                 summary.unchanged[kind] = count - summary.created[kind] - summary.updated[kind]
             ids = [row[0] for row in touched]
             if ids:
+                # Simplified outlines are derived from geometry (a QPV's from its communes).
+                cursor.execute("DELETE FROM territories_territoryshape")
                 self.log(f"Découpage (ST_Subdivide) de {len(ids)} contours")
                 cursor.execute(queries["subdivide"], {"ids": ids})
 

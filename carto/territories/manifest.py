@@ -1,5 +1,13 @@
-"""The manifest of official boundary sources (data/boundaries/manifest.toml)."""
+"""The manifest of official boundary sources (data/boundaries/manifest.toml), and the
+départements an import covers.
 
+Design choice: an import's scope is named, not only listed. `all` (the default, from
+CARTO_DEPARTEMENTS) means every département the communes table holds, overseas
+included where the files have them, read from that table rather than from a hard-coded
+list; `demo` means the manifest's demonstration territory (Hauts-de-France and Ariège),
+which the tests use; anything else is a comma-separated list of codes."""
+
+import csv
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -7,7 +15,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .codes import Kind
+from .codes import CODE_DESCRIPTIONS, Kind, is_valid_code
+
+ALL = "all"
+DEMO = "demo"
 
 
 class ManifestError(Exception):
@@ -129,3 +140,64 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DepartementScope:
+    """The départements an import covers; `everything` when it is all of them."""
+
+    codes: tuple[str, ...]
+    everything: bool
+
+    @property
+    def filter(self) -> list[str] | None:
+        """What the directory importers take: None when nothing is left out."""
+        return None if self.everything else list(self.codes)
+
+
+def _split(value) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def departements_of_table(manifest: Manifest, data_dir: Path | None = None) -> tuple[str, ...]:
+    """Every département code of the communes table (the whole of France it covers)."""
+    dataset = manifest.datasets["communes_table"]
+    path = Path(data_dir or settings.CARTO_DATA_DIR) / dataset.file.file
+    column = dataset.fields["departement"]
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            codes = {row[column].strip().upper() for row in csv.DictReader(handle)}
+    except OSError as exc:
+        raise ManifestError(
+            f"{path} : fichier introuvable ou illisible (CARTO_DATA_DIR) ; il donne la liste "
+            f"des départements de « --departements all » ({exc.strerror or exc})"
+        ) from None
+    except KeyError:
+        raise ManifestError(f"{path} : colonne « {column} » absente") from None
+    return tuple(sorted(code for code in codes if code))
+
+
+def resolve_departements(
+    requested=None, manifest: Manifest | None = None, data_dir: Path | None = None
+) -> DepartementScope:
+    """The scope `--departements` names: `all`, `demo`, or codes separated by commas
+    (default: the CARTO_DEPARTEMENTS setting, itself `all` by default)."""
+    manifest = manifest or load_manifest()
+    items = _split(requested) if requested else _split(settings.CARTO_DEPARTEMENTS)
+    words = [item.lower() for item in items]
+    if ALL in words:
+        if len(items) > 1:
+            raise ManifestError("--departements : « all » se donne seul (tous les départements)")
+        return DepartementScope(departements_of_table(manifest, data_dir), everything=True)
+    if words == [DEMO]:
+        items = list(manifest.default_departements)
+    codes = sorted({item.upper() for item in items})
+    bad = [code for code in codes if not is_valid_code(Kind.DEPARTEMENT, code)]
+    if bad or not codes:
+        raise ManifestError(
+            f"--departements : code(s) de département invalide(s) {', '.join(bad) or '(aucun)'} "
+            f"(attendu : {CODE_DESCRIPTIONS[Kind.DEPARTEMENT]}, séparés par des virgules, "
+            f"ou « all », ou « demo »)"
+        )
+    return DepartementScope(tuple(codes), everything=False)

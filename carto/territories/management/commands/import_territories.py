@@ -1,4 +1,5 @@
-"""python manage.py import_territories [--departements 59,62,09] [--datasets bv,qpv_list] [--dry-run]"""
+"""python manage.py import_territories [--departements all|demo|59,62,09] [--datasets bv,qpv_list]
+[--dry-run] [--if-changed]"""
 
 import sys
 
@@ -23,8 +24,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--departements",
             type=_csv_option,
-            help="Départements à importer, séparés par des virgules (défaut : ceux du manifeste, "
-            "Hauts-de-France et Ariège).",
+            help="« all » (tous les départements des fichiers, outre-mer compris), « demo » "
+            "(Hauts-de-France et Ariège) ou des codes séparés par des virgules (défaut : "
+            "CARTO_DEPARTEMENTS, « all »).",
         )
         parser.add_argument(
             "--datasets",
