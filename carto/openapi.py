@@ -40,8 +40,8 @@ def number(nullable: bool = False, **extra) -> dict:
     return {"type": "number", **({"nullable": True} if nullable else {}), **extra}
 
 
-def boolean(nullable: bool = False) -> dict:
-    return {"type": "boolean", **({"nullable": True} if nullable else {})}
+def boolean(nullable: bool = False, **extra) -> dict:
+    return {"type": "boolean", **({"nullable": True} if nullable else {}), **extra}
 
 
 def array(items: dict, nullable: bool = False, **extra) -> dict:

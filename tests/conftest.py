@@ -16,6 +16,13 @@ from django.db import connection, connections
 DEMO_DEPARTEMENTS = ["02", "09", "59", "60", "62", "80"]
 
 
+def pytest_configure(config):
+    """The tests load the demo territory (Hauts-de-France and Ariège), not all of France:
+    the commands' default scope (CARTO_DEPARTEMENTS, `all` outside the tests) is narrowed
+    here, and the session fixture names it explicitly too."""
+    settings.CARTO_DEPARTEMENTS = ",".join(DEMO_DEPARTEMENTS)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = Path(settings.CARTO_DATA_DIR)
@@ -42,10 +49,12 @@ def fixtures_dir() -> Path:
 def django_db_setup(django_db_setup, django_db_blocker, data_dir, fixtures_dir):
     """The demo territories and directory (Hauts-de-France and Ariège), imported once and committed."""
     with django_db_blocker.unblock():
-        call_command("import_territories", verbosity=0)
-        call_command("import_directory", verbosity=0)
+        call_command("import_territories", departements=DEMO_DEPARTEMENTS, verbosity=0)
+        call_command("import_directory", departements=",".join(DEMO_DEPARTEMENTS), verbosity=0)
         for sheet in sorted(fixtures_dir.glob("*.txt")):
             call_command("import_fiches", str(sheet), verbosity=0)
+        # What the task queue's worker does after an import: the precomputed coverage.
+        call_command("refresh_coverage", full=True, verbosity=0)
 
 
 class _QuietHandler(WSGIRequestHandler):

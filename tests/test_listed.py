@@ -15,7 +15,7 @@ from django.test import Client
 
 from carto.actors.models import Actor, Initiative
 from carto.actors.services import attach_actors, attach_initiatives
-from carto.planning.services import refresh_actor_territory
+from carto.planning.services import refresh_derived
 from tests.helpers import body, public_actors
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def hidden(db):
     visible.partner_actors.set(actors[1:3])
     attach_actors([a.id for a in [*actors, child]])
     attach_initiatives([i.id for i in [*initiatives, visible]])
-    refresh_actor_territory()  # in the test's transaction: the view holds them if it would
+    refresh_derived()  # in the test's transaction: the view holds them if it would
     return {"actors": actors, "initiatives": initiatives, "child": child, "visible": visible}
 
 

@@ -15,6 +15,12 @@ Design choices:
   with the territory scope), and the groupings and QPV holding them.
 - The one column a query names by level comes from PARENT_FIELD, composed as an SQL
   identifier by psycopg: no SQL is built from a request's text.
+- At national scale the counts and distances come from the precomputed coverage
+  (precompute.py) whenever the filter is one of its facets: none, any kinds (an actor has
+  one kind: counts add up, distances take the least), one theme or one public. Other
+  filters (free text, several themes, a kind and a theme…) take the live path above; it
+  is exact but probes the directory, fast for a territory's scope, slower for all of
+  France. Both paths measure on the sphere and agree (tests/planning/test_precompute.py).
 """
 
 from __future__ import annotations
@@ -98,18 +104,44 @@ def _scope(cursor, scope: tuple[str, str] | None) -> None:
         cursor.execute(_query("scope_parent", PARENT_FIELD[kind]), {"scope_code": code})
 
 
-def _units(cursor, level: str) -> None:
+def _units(cursor, level: str, everywhere: bool = False) -> None:
+    """The territories of the level with a commune in scope (`everywhere`: all of France,
+    read straight from the territories, without the list of communes)."""
+    suffix = "_all" if everywhere else ""
     if level == Kind.COMMUNE:
-        cursor.execute(_query("units_commune"))
+        cursor.execute(_query("units_commune" + suffix))
     elif level == Kind.QPV:
-        cursor.execute(_query("units_qpv"))
+        cursor.execute(_query("units_qpv" + suffix))
     else:
-        cursor.execute(_query("units_parent", PARENT_FIELD[level]))
+        cursor.execute(_query("units_parent" + suffix, PARENT_FIELD[level]))
 
 
 def _rows(cursor) -> list[dict]:
     columns = [column.name for column in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def facets_for(filters: dict) -> list[str] | None:
+    """The precomputed facets that answer these filters exactly, or None."""
+    matching = {key: filters[key] for key in FILTERS if filters.get(key)}
+    if matching.get("q") or len(matching) > 1:
+        return None
+    if not matching:
+        return ["all"]
+    ((name, values),) = matching.items()
+    if name == "kind":
+        return [f"kind:{value}" for value in values]
+    return [f"{name}:{values[0]}"] if len(values) == 1 else None
+
+
+def precomputed_facets(filters: dict) -> list[str] | None:
+    """The facets a request will be answered from, when the precomputed data exists."""
+    facets = facets_for(filters)
+    if facets is None:
+        return None
+    from .precompute import is_ready
+
+    return facets if is_ready() else None
 
 
 def coverage(
@@ -118,30 +150,48 @@ def coverage(
     scope: tuple[str, str] | None = None,
     max_km: float = 5.0,
     programmes: list[str] | None = None,
+    precomputed: bool = True,
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> list[CoverageRow]:
     """One row per territory of `level` in `scope` (code order), for the actors and
     initiatives matching `filters` (the directory's filters: kind, theme, public, q);
     with `programmes` (taxonomy.PROGRAMMES slugs), only the territories where a site of
-    one of them acts."""
+    one of them acts; with `bbox`, only those with a commune's town hall in the box (the
+    map's view). From the precomputed coverage when it answers these filters
+    (`precomputed=False` forces the live path)."""
     if level not in LEVELS:
         raise ValueError(f"niveau inconnu « {level} »")
     matching = {key: filters[key] for key in FILTERS if filters.get(key)}
+    facets = precomputed_facets(matching) if precomputed else None
     max_m = max_km * 1000
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_query("create_tables"))
-        _fill(cursor, "coverage_actors", Actor.objects.listed().matching(matching))
+        if facets is None:
+            _fill(cursor, "coverage_actors", Actor.objects.listed().matching(matching))
         _fill(cursor, "coverage_initiatives", Initiative.objects.listed().matching(matching))
-        _scope(cursor, scope)
+        everywhere = scope is None and not programmes and bbox is None
+        if bbox is not None:
+            box = dict(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
+            if scope is None:
+                cursor.execute(_query("scope_bbox"), box)
+            else:
+                _scope(cursor, scope)
+                cursor.execute(_query("keep_bbox"), box)
+        elif not everywhere:
+            _scope(cursor, scope)
         if programmes:
             cursor.execute(_query("scope_programme"), {"programmes": list(programmes)})
-        _units(cursor, level)
-        cursor.execute(_query("analyze_tables"))
+        _units(cursor, level, everywhere)
+        if facets is None:  # the live path's plans depend on the tables' sizes
+            cursor.execute(_query("analyze_tables"))
+        suffix = "" if facets is None else "_precomputed"
         if level == Kind.QPV:
-            cursor.execute(_query("qpv"))
+            cursor.execute(_query("qpv" + suffix), {"facets": facets})
             rows = [_qpv_row(row, max_m) for row in _rows(cursor)]
         else:
             cursor.execute(
-                _query("groupings", GROUPING_FIELD[level]), {"level": level, "max_m": max_m}
+                _query("groupings" + suffix, GROUPING_FIELD[level]),
+                {"level": level, "max_m": max_m, "facets": facets},
             )
             rows = [_grouping_row(level, row) for row in _rows(cursor)]
         # Dropped now, not only at commit: a caller's transaction may ask again.

@@ -1,12 +1,16 @@
 """Planning's use cases beside coverage (carto/planning/coverage.py): the targets and
-candidate hosts of the siting, and keeping the derived view of the directory in step.
+candidate hosts of the siting, and keeping the derived data of the directory in step.
 
-The materialized view planning_actor_territory (sql/actor_territory.sql) is refreshed
-once per transaction that changed the directory or the territories, after it commits
-(`schedule_refresh`), never once per saved row.
+The materialized view planning_actor_territory (sql/actor_territory.sql) and the
+precomputed coverage (precompute.py) are refreshed by one job of the task queue
+(tasks.refresh_coverage), deferred once per transaction that changed the directory or the
+territories, after it commits (`schedule_refresh`): never once per saved row, never on
+the request path (at a million actors, refreshing the view takes seconds).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 from django.db import connection, transaction
 
@@ -23,14 +27,40 @@ def refresh_actor_territory() -> None:
         cursor.execute(f"REFRESH MATERIALIZED VIEW{concurrently} planning_actor_territory")
 
 
+def refresh_derived(full: bool = False):
+    """Bring the derived data in step now, in the current transaction: the view, the
+    precomputed coverage and the actor tiles' cells where actors changed (all of them
+    after a full pass). What the job does; also for a command that cannot wait for the
+    worker, and for tests. Returns the coverage pass's summary."""
+    from carto.layers.tiles.aggregates import refresh_actor_aggregates
+
+    from . import precompute
+
+    refresh_actor_territory()
+    summary = precompute.full_refresh() if full else precompute.apply_changes()
+    if summary.full or summary.communes:
+        refresh_actor_aggregates(None if summary.full else summary.communes)
+    return summary
+
+
+def enqueue_refresh() -> None:
+    """Defer the refresh job, unless one is already waiting (its queueing lock): the
+    waiting one will see this transaction's changes too."""
+    from procrastinate import exceptions
+
+    from .tasks import refresh_coverage
+
+    # In a savepoint: the refused insert must not abort a caller's transaction.
+    with contextlib.suppress(exceptions.AlreadyEnqueued), transaction.atomic():
+        refresh_coverage.configure(queueing_lock=refresh_coverage.name).defer()
+
+
 def schedule_refresh(**_signal) -> None:
-    """Refresh the view once the current transaction commits (now, outside one); a burst
-    of writes in one transaction queues a single refresh."""
-    queued = any(
-        callback is refresh_actor_territory for _ids, callback, *_ in connection.run_on_commit
-    )
+    """Defer the refresh once the current transaction commits (now, outside one); a burst
+    of writes in one transaction queues a single job."""
+    queued = any(callback is enqueue_refresh for _ids, callback, *_ in connection.run_on_commit)
     if not queued:
-        transaction.on_commit(refresh_actor_territory)
+        transaction.on_commit(enqueue_refresh)
 
 
 def siting_targets(level: str, filters: dict, scope, max_km: float):

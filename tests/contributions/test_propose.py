@@ -16,7 +16,7 @@ from django.core.cache import cache
 from carto.actors.models import Actor, Initiative, Precision, Status
 from carto.actors.services import attach_actors
 from carto.contributions.models import Proposal, Referent, token_hash
-from carto.planning.services import refresh_actor_territory
+from carto.planning.services import refresh_derived
 from carto.srid import WGS84
 from carto.territories.codes import search_key
 from carto.territories.models import Territory
@@ -568,7 +568,7 @@ def test_proposed_entries_appear_in_no_public_url(client, lens_actor):
     actors = list(Actor.objects.filter(name__startswith=mark))
     initiatives = list(Initiative.objects.filter(title__startswith=mark))
     assert len(actors) == 2 and len(initiatives) == 1
-    refresh_actor_territory()
+    refresh_derived()
     hidden = {
         "actors": actors,
         "initiatives": initiatives,

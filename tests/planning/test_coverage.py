@@ -14,6 +14,7 @@ from shapely.prepared import prep
 from shapely.strtree import STRtree
 
 from carto.actors.models import Actor, Initiative
+from carto.planning.services import refresh_derived
 from carto.territories.models import Territory
 from tests.helpers import body, covered_communes, haversine_m, public_actors
 
@@ -150,14 +151,16 @@ def test_the_materialized_view_follows_imports_and_writes(client):
     ]["actors"]
     bus = Actor.objects.get(name="Bus France services Pimms Médiation Lens")
     bus.status = "archived"
-    bus.save()  # an edit (admin, form) refreshes the view
+    bus.save()  # an edit (admin, form) defers the refresh job
+    refresh_derived()  # what the task queue's worker then does
     after = coverage(client, level="commune", territory="commune:62498")["features"][0][
         "properties"
     ]["actors"]
     assert after == before - 1
     FranceServicesImporter(
         departements=["62"]
-    ).run()  # an import writes it back, and refreshes the view
+    ).run()  # an import writes it back, and defers the refresh
+    refresh_derived()
     assert (
         coverage(client, level="commune", territory="commune:62498")["features"][0]["properties"][
             "actors"

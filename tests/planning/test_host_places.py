@@ -8,7 +8,7 @@ from django.contrib.gis.geos import Point
 
 from carto.actors.models import Actor, Precision, Status
 from carto.actors.services import attach_actors
-from carto.planning.services import refresh_actor_territory, siting_candidates
+from carto.planning.services import refresh_derived, siting_candidates
 from carto.srid import WGS84
 from carto.territories.models import Territory
 
@@ -26,7 +26,7 @@ def town_hall(db):
         source="test-hosts", source_id="62498",
     )  # fmt: skip
     attach_actors([actor.pk])
-    refresh_actor_territory()  # in the test's transaction: the coverage counts read the view
+    refresh_derived()  # in the test's transaction: the coverage counts read the view
     return actor
 
 

@@ -1,4 +1,5 @@
-"""The derived view of the directory (planning_actor_territory) is refreshed once per
+"""The derived data of the directory (the view planning_actor_territory and the
+precomputed coverage) is refreshed by one job of the task queue, deferred once per
 transaction that changed the directory, after it commits, and always after the actors
 were re-attached to re-imported territories."""
 
@@ -7,7 +8,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
 from carto.actors.models import Actor
-from carto.planning.services import refresh_actor_territory
+from carto.planning.services import enqueue_refresh, refresh_actor_territory, refresh_derived
 from carto.territories.signals import territories_imported
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def view_rows(actor_ids) -> set[tuple[int, str]]:
 
 
 def refreshes(callbacks) -> int:
-    return sum(1 for callback in callbacks if callback is refresh_actor_territory)
+    return sum(1 for callback in callbacks if callback is enqueue_refresh)
 
 
 def new_actor(index: int) -> Actor:
@@ -42,8 +43,7 @@ def test_a_burst_of_saves_refreshes_once_after_commit(django_capture_on_commit_c
             actor.save()
         assert not view_rows(a.id for a in actors)  # nothing refreshed within the transaction
     assert refreshes(callbacks) == 1
-    for callback in callbacks:
-        callback()
+    refresh_derived()  # what the deferred job does
     assert view_rows(a.id for a in actors) == {(a.id, "commune:62498") for a in actors}
 
 
@@ -70,5 +70,6 @@ def test_reimported_territories_are_counted_after_the_actors_are_reattached(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         territories_imported.send(sender=None, summary=None)
     assert refreshes(callbacks) == 1
+    refresh_derived()  # what the deferred job does
     codes = {code for _id, code in view_rows([actor.pk])}
     assert {"commune:62498", "departement:62", "region:32"} <= codes

@@ -43,7 +43,19 @@ _COVERAGE_MEMBERS = {
     "filters": obj({"kind": CODES, "theme": CODES, "public": CODES, "q": string()}),
     "territory": string(nullable=True),
     "programme": CODES,
+    "bbox": array(number(), nullable=True),
     "numberReturned": integer(minimum=0),
+    "precomputed": boolean(
+        description=(
+            "Vrai quand la réponse vient de la couverture précalculée (aucun filtre, des types, "
+            "un thème ou un public) ; faux : calculée à la demande (texte libre, filtres combinés)."
+        )
+    ),
+    "computed_at": string(
+        format="date-time",
+        nullable=True,
+        description="Dernière mise à jour de la couverture précalculée (null : calcul à la demande).",
+    ),
 }
 COVERAGE = feature_collection(COVERAGE_FEATURE, _COVERAGE_MEMBERS, required=list(_COVERAGE_MEMBERS))
 GAPS = feature_collection(

@@ -10,13 +10,13 @@ from rest_framework.views import APIView
 from carto import csv_export
 from carto.actors.api.params import SlugListField, TerritoryRefField, programme_field
 from carto.actors.models import ActorKind, Public, Theme
-from carto.api import CachedGetMixin, QueryParams, geojson_response, parse_query
+from carto.api import BBoxField, CachedGetMixin, QueryParams, geojson_response, parse_query
+from carto.api import feature_collection as spliced_collection
 from carto.openapi import CSV, GEOJSON, csv_document
-from carto.territories.functions import TerritoryFeature
-from carto.territories.models import Territory
-from carto.territories.querysets import zoom_tolerance
+from carto.territories.shapes import simplified
 
-from ..coverage import LEVELS, coverage, gaps
+from ..coverage import LEVELS, coverage, gaps, precomputed_facets
+from ..precompute import state
 from .schemas import COVERAGE, GAPS
 
 CSV_COLUMNS = [
@@ -53,6 +53,13 @@ class CoverageParams(QueryParams):
         default=5.0,
         help_text="Portée en km (défaut 5).",
     )
+    bbox = BBoxField(
+        required=False,
+        help_text=(
+            "Seulement les territoires dont une commune a sa mairie dans ce rectangle (la vue "
+            "d'une carte) : minlon,minlat,maxlon,maxlat."
+        ),
+    )
     zoom = serializers.IntegerField(required=False, min_value=0, max_value=22, default=8)
     format = serializers.ChoiceField(required=False, choices=["geojson", "csv"], default="geojson")
 
@@ -73,7 +80,16 @@ def _coverage(params: dict):
         params.get("territory"),
         params["max_km"],
         params.get("programme"),
+        bbox=params.get("bbox"),
     )
+
+
+def _source(params: dict) -> dict:
+    """Whether the answer came from the precomputed coverage, and as of when."""
+    if precomputed_facets(_filters(params)) is None:
+        return {"precomputed": False, "computed_at": None}
+    updated = state()["updated_at"]
+    return {"precomputed": True, "computed_at": updated.isoformat() if updated else None}
 
 
 def csv_response(rows, filename: str) -> HttpResponse:
@@ -84,30 +100,39 @@ def csv_response(rows, filename: str) -> HttpResponse:
     )
 
 
+# Given by the territory's own properties: not repeated (a JSON object has unique keys).
+TERRITORY_KEYS = {"kind", "code", "name", "population"}
+
+
 def feature_collection(rows, params: dict, **members) -> HttpResponse:
-    tolerance, digits = zoom_tolerance(params["zoom"])
-    shapes = dict(
-        Territory.objects.filter(kind=params["level"], code__in=[r.code for r in rows])
-        .annotate(feature=TerritoryFeature(tolerance, digits, commune_fallback=True))
-        .values_list("code", "feature")
-    )
+    """The rows as Features: each territory's outline simplified for the zoom (cached,
+    carto.territories.shapes) and its properties, spliced as text with the coverage
+    figures: no GeoJSON is parsed again in Python."""
+    shapes = simplified(params["level"], [r.code for r in rows], params["zoom"], True)
     features = []
     for row in rows:
-        feature = json.loads(shapes[row.code])
-        feature["properties"].update(row.properties())
-        features.append(feature)
+        geometry, properties = shapes[row.code]
+        figures = json.dumps(
+            {k: v for k, v in row.properties().items() if k not in TERRITORY_KEYS},
+            ensure_ascii=False,
+        )
+        features.append(
+            f'{{"type": "Feature", "id": "{row.kind}:{row.code}", '
+            f'"geometry": {geometry or "null"}, '
+            f'"properties": {properties[:-1]}, {figures[1:]}}}'
+        )
     body = {
-        "type": "FeatureCollection",
         "level": params["level"],
         "max_km": params["max_km"],
         "filters": _filters(params),
         "territory": ":".join(params["territory"]) if params.get("territory") else None,
         "programme": params.get("programme", []),
+        "bbox": list(params["bbox"]) if params.get("bbox") else None,
         "numberReturned": len(features),
+        **_source(params),
         **members,
-        "features": features,
     }
-    return geojson_response(json.dumps(body, ensure_ascii=False))
+    return geojson_response(spliced_collection(body, features))
 
 
 class CoverageView(CachedGetMixin, APIView):

@@ -7,6 +7,9 @@ import {distance, plural} from "./format.js";
 import {filterQuery} from "./state.js";
 
 const COLOURS = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#2166ac"];  // poor -> good
+// The level drawn for the map's view only when no territory is chosen: all of France
+// holds 35 000 communes (the other levels, at most 1 700 territories, are drawn whole).
+const IN_VIEW = new Set(["commune"]);
 
 // At most `classes` - 1 distinct thresholds cutting `values` into classes of equal size.
 function quantileBreaks(values, classes) {
@@ -35,6 +38,18 @@ export function createCoverage(root, map, config, state, form) {
   let layer = null;
   let legend = null;
   let asked = 0;
+  let viewTimer = null;
+  // Thousands of polygons draw on one canvas, not as as many SVG elements.
+  const renderer = L.canvas({padding: 0.2});
+
+  function inView() { return IN_VIEW.has(state.level) && !state.territory; }
+
+  // Moving the map reloads a view-bounded layer (debounced).
+  map.on("moveend", () => {
+    if (state.mode !== "couverture" || !inView()) { return; }
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(load, 300);
+  });
 
   // The value coloured: the indicator, or for QPV the distance (nearer is better).
   function metricOf(p) {
@@ -70,6 +85,7 @@ export function createCoverage(root, map, config, state, form) {
     const breaks = quantileBreaks(values, COLOURS.length);
     const palette = COLOURS.slice(COLOURS.length - breaks.length - 1);
     layer = L.geoJSON(data, {
+      renderer,
       style(feature) {
         const value = metricOf(feature.properties);
         return {color: "#333", weight: 0.6, fillOpacity: 0.7, fillColor: value == null ? "#bbb" : palette[classOf(value, breaks)]};
@@ -95,6 +111,11 @@ export function createCoverage(root, map, config, state, form) {
     query.delete("radius_km");
     query.set("level", state.level);
     query.set("zoom", String(Math.min(map.getZoom(), 10)));
+    if (inView()) {
+      const b = map.getBounds().pad(0.1);
+      const round = (v) => Math.round(v * 1e4) / 1e4;
+      query.set("bbox", [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)].map(round).join(","));
+    }
     root.setAttribute("data-coverage", "loading");
     getJSON(config.api.coverage + "?" + query).then((data) => {
       if (question !== asked) { return; }

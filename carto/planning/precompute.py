@@ -1,0 +1,356 @@
+"""Coverage precomputed for all of France: per commune and QPV, the nearest listed actor
+of each facet (all, each kind, each theme, each public) and its distance; per territory
+and facet, the listed actors counted there.
+
+Design choices:
+- Computed from geometry, never on the request path: a full pass (`full_refresh`) after a
+  territories import or on demand (`refresh_coverage --full`), and incremental passes
+  (`apply_changes`) run by the task queue (procrastinate, carto/planning/tasks.py) once
+  the transactions that changed actors commit. Statement-level triggers on actors_actor
+  record which actors changed (sql/precompute_schema.sql): an import of 100 000 rows
+  adds one INSERT … SELECT, and a save adds one row, never a computation.
+- A full pass gives each facet its own table of points with its own GiST index, then
+  probes it once per unit by KNN: a filtered KNN over the whole directory would skip
+  the other facets' points, most of the table for a rare facet. The facets are shared
+  between `CARTO_COVERAGE_WORKERS` connections (one per core); the results go into new
+  tables swapped in at the end, so readers never see a half-computed state.
+- An incremental pass probes again only the units whose recorded nearest actor changed,
+  lets each changed actor improve the units it is now nearer to (a bounded ST_DWithin
+  against the recorded distance), and counts again the territories changed actors left
+  or joined. Past `FULL_THRESHOLD` changes at once, a full pass is cheaper.
+- Distances are on the sphere, like `near` and the live coverage path, so that the two
+  paths agree exactly (`geog <-> x` is ST_Distance(geog, x, false)).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, connections, transaction
+from psycopg import sql
+
+from .sql import load_queries
+
+FULL_THRESHOLD = 20_000  # changed actors beyond which a full pass is cheaper
+PASS_LOCK = 0x63617274_6F  # pg_advisory_lock key: one pass at a time ("carto")
+DENSE_SHARE = 0.25  # a facet with this share of the points is probed on the directory's index
+NEXT_TABLES = {
+    "planning_nearest": (
+        "PRIMARY KEY (facet, unit_kind, unit_code)",
+        "CREATE INDEX {name}_actor ON {table} (actor_id)",
+    ),
+    "planning_facet_count": ("PRIMARY KEY (facet, territory_code)", None),
+}
+
+
+@dataclass
+class PassSummary:
+    full: bool
+    changed_actors: int = 0
+    facets: int = 0
+    seconds: float = 0.0
+    # The communes where changed actors stood or stand (None: all of them, a full pass).
+    communes: list[str] | None = None
+
+    def line(self) -> str:
+        if self.full:
+            return (
+                f"Couverture recalculée entièrement : {self.facets} facettes "
+                f"({self.seconds:.1f} s)."
+            )
+        return (
+            f"Couverture mise à jour : {self.changed_actors} acteur(s) modifié(s) "
+            f"({self.seconds:.2f} s)."
+        )
+
+
+def _query(name: str, conn=None, **parts: sql.Composable) -> str:
+    """A query of precompute.sql; `{name}` placeholders become the parts given (table
+    names as identifiers, a facet as a quoted literal), composed by psycopg."""
+    text = load_queries("precompute.sql")[name]
+    if not parts:
+        return text
+    conn = conn or connection
+    conn.ensure_connection()
+    return sql.SQL(text).format(**parts).as_string(conn.connection)
+
+
+def territories_fingerprint() -> str:
+    """What the units depend on: the territory files loaded (their checksums)."""
+    from carto.territories.models import DatasetLoad
+
+    digest = hashlib.sha256()
+    for row in DatasetLoad.objects.order_by("dataset", "scope").values_list(
+        "dataset", "scope", "sha256"
+    ):
+        digest.update("|".join(row).encode())
+    return digest.hexdigest()
+
+
+def state() -> dict:
+    """When the coverage was last computed in full and last updated (None: never)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT full_at, full_seconds, updated_at, territories_sha, "
+            "(SELECT count(*) FROM planning_coverage_change) FROM planning_coverage_state"
+        )
+        full_at, full_seconds, updated_at, sha, pending = cursor.fetchone()
+    return {
+        "full_at": full_at,
+        "full_seconds": full_seconds,
+        "updated_at": updated_at,
+        "territories_sha": sha,
+        "pending_changes": pending,
+    }
+
+
+def is_ready() -> bool:
+    """Whether the precomputed data exists (a first full pass ran)."""
+    return state()["full_at"] is not None
+
+
+def is_stale() -> bool:
+    """Whether a full pass is due: never computed, or other territories loaded since."""
+    current = state()
+    return current["full_at"] is None or current["territories_sha"] != territories_fingerprint()
+
+
+# -- full pass ------------------------------------------------------------------------------
+
+
+def _workers(requested: int | None) -> int:
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (a test, an import): one connection, which sees
+        # what that transaction wrote and leaves the commit to it.
+        return 1
+    return max(1, requested or settings.CARTO_COVERAGE_WORKERS)
+
+
+def _create_next(cursor, table: str) -> str:
+    name = f"{table}_next"
+    cursor.execute(
+        sql.SQL("DROP TABLE IF EXISTS {next}; CREATE TABLE {next} (LIKE {table})").format(
+            next=sql.Identifier(name), table=sql.Identifier(table)
+        )
+    )
+    return name
+
+
+def _swap(cursor, table: str) -> None:
+    """The table computed aside replaces the live one, its keys built on the full data."""
+    name = f"{table}_next"
+    primary, extra = NEXT_TABLES[table]
+    statements = [
+        sql.SQL("ALTER TABLE {next} ADD " + primary).format(next=sql.Identifier(name)),
+    ]
+    if extra:
+        statements.append(
+            sql.SQL(extra).format(name=sql.SQL(f"{table}_next"), table=sql.Identifier(name))
+        )
+    statements += [
+        sql.SQL("DROP TABLE {table}").format(table=sql.Identifier(table)),
+        sql.SQL("ALTER TABLE {next} RENAME TO {table}").format(
+            next=sql.Identifier(name), table=sql.Identifier(table)
+        ),
+    ]
+    for statement in statements:
+        cursor.execute(statement)
+    # Index names follow the live table's, whatever the pass that built them.
+    cursor.execute(
+        sql.SQL("ALTER INDEX IF EXISTS {old} RENAME TO {new}").format(
+            old=sql.Identifier(f"{table}_next_actor"), new=sql.Identifier(f"{table}_actor")
+        )
+    )
+    cursor.execute(sql.SQL("ANALYZE {table}").format(table=sql.Identifier(table)))
+
+
+def _on_connection(use_current: bool, work) -> None:
+    """Run `work(conn)` on the current connection, or on a new one of its own (autocommit:
+    what it writes is visible to the pass that swaps the tables)."""
+    if use_current:
+        work(connection)
+        return
+    conn = connections.create_connection("default")
+    try:
+        work(conn)
+    finally:
+        conn.close()
+
+
+def facet_condition(facet: str) -> sql.Composable:
+    """The directory's filter of one facet, as a condition on actors_actor `a` (the same
+    as planning_facets_of, written so that the planner can use the indexes)."""
+    name, _, value = facet.partition(":")
+    if name == "all":
+        return sql.SQL("NOT a.host_only")
+    if name == "kind":
+        return sql.SQL("a.kind_id = {}").format(sql.Literal(value))
+    column = {"theme": "themes", "public": "publics"}[name]
+    return sql.SQL("NOT a.host_only AND a.{} @> ARRAY[{}]::varchar[]").format(
+        sql.Identifier(column), sql.Literal(value)
+    )
+
+
+def _probe_dense(facet: str, target: str, use_current: bool) -> None:
+    """One facet holding most of the directory: probed on the directory's own index."""
+
+    def work(conn):
+        with conn.cursor() as cursor:
+            cursor.execute(
+                _query(
+                    "facet_nearest_dense",
+                    conn,
+                    target=sql.Identifier(target),
+                    facet=sql.Literal(facet),
+                    condition=facet_condition(facet),
+                )
+            )
+
+    _on_connection(use_current, work)
+
+
+def _probe_facet(
+    facet: str, index: int, target: str, use_current: bool, source: str = "facet_table"
+) -> None:
+    """One facet's nearest actor for every unit, into `target` (its points from the
+    full pass's table, or from the directory: `facet_table_from_actors`)."""
+
+    def work(conn):
+        points = sql.Identifier(f"planning_points_{index}")
+        parts = {"points": points, "facet": sql.Literal(facet)}
+        with conn.cursor() as cursor:
+            cursor.execute(_query(source, conn, **parts))
+            cursor.execute(_query("facet_nearest", conn, target=sql.Identifier(target), **parts))
+            cursor.execute(_query("drop_facet_table", conn, points=points))
+
+    _on_connection(use_current, work)
+
+
+def _count(target: str, use_current: bool) -> None:
+    def work(conn):
+        with conn.cursor() as cursor:
+            cursor.execute(_query("counts", conn, target=sql.Identifier(target)))
+
+    _on_connection(use_current, work)
+
+
+@contextmanager
+def one_pass_at_a_time():
+    """Passes never overlap (a full pass spans several transactions): a session-level
+    advisory lock, waited for."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [PASS_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [PASS_LOCK])
+
+
+def full_refresh(workers: int | None = None) -> PassSummary:
+    """Everything from geometry: the units, the nearest actor of every facet for each of
+    them, the counts; swapped in at the end."""
+    with one_pass_at_a_time():
+        return _full_refresh(workers)
+
+
+def _full_refresh(workers: int | None) -> PassSummary:
+    started = time.monotonic()
+    workers = _workers(workers)
+    use_current = workers == 1
+    fingerprint = territories_fingerprint()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Pending changes are covered by this pass (it reads the directory afterwards).
+        cursor.execute("DELETE FROM planning_coverage_change")
+        cursor.execute(_query("units"))
+        cursor.execute(_query("facet_points"))
+        cursor.execute(_query("facets"))
+        counted = cursor.fetchall()
+        facets = [facet for facet, _count in counted]
+        most = max((count for _facet, count in counted), default=0)
+        dense = {facet for facet, count in counted if count >= DENSE_SHARE * most}
+        nearest_next = _create_next(cursor, "planning_nearest")
+        counts_next = _create_next(cursor, "planning_facet_count")
+
+    def probe(facet: str, index: int, current: bool) -> None:
+        if facet in dense:
+            _probe_dense(facet, nearest_next, current)
+        else:
+            _probe_facet(facet, index, nearest_next, current)
+
+    if use_current:
+        _count(counts_next, True)
+        for index, facet in enumerate(facets):
+            probe(facet, index, True)
+    else:
+        # The densest (slowest) facets first, so that the threads finish together.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = [pool.submit(probe, facet, index, False) for index, facet in enumerate(facets)]
+            jobs.append(pool.submit(_count, counts_next, False))
+            for job in jobs:
+                job.result()
+    seconds = time.monotonic() - started
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE planning_nearest, planning_facet_count IN ACCESS EXCLUSIVE MODE")
+        _swap(cursor, "planning_nearest")
+        _swap(cursor, "planning_facet_count")
+        cursor.execute(_query("drop_facet_points"))
+        seconds = time.monotonic() - started
+        cursor.execute(
+            _query("mark_full"), {"seconds": round(seconds, 2), "territories_sha": fingerprint}
+        )
+    return PassSummary(full=True, facets=len(facets), seconds=time.monotonic() - started)
+
+
+# -- incremental pass -------------------------------------------------------------------------
+
+
+def apply_changes() -> PassSummary:
+    """The actors changed since the last pass, applied (a full pass when too many, or
+    when the coverage was never computed)."""
+    if is_stale():
+        return full_refresh()
+    with one_pass_at_a_time():
+        summary = _apply_changes()
+    return full_refresh() if summary is None else summary
+
+
+def _apply_changes() -> PassSummary | None:
+    """None: too many changes, a full pass is due."""
+    started = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_query("changed_actors"))
+        cursor.execute("SELECT count(*) FROM planning_changed")
+        changed = cursor.fetchone()[0]
+        full = changed > FULL_THRESHOLD
+        if changed and not full:
+            cursor.execute(_query("reprobe"))
+            cursor.execute(_query("improve"))
+            cursor.execute(_query("new_facets"))
+            new_facets = [row[0] for row in cursor.fetchall()]
+            for index, facet in enumerate(new_facets):
+                _probe_facet(
+                    facet, index, "planning_nearest", True, source="facet_table_from_actors"
+                )
+            cursor.execute(_query("recount"))
+            cursor.execute(_query("mark_updated"))
+            cursor.execute(_query("changed_communes"))
+            communes = [row[0] for row in cursor.fetchall()]
+        # Dropped now, not only at commit: a caller's transaction may run another pass (an
+        # error rolls them back with the rest).
+        cursor.execute(
+            "DROP TABLE IF EXISTS planning_changed, planning_changed_facets, planning_recount"
+        )
+    if full:
+        return None
+    return PassSummary(
+        full=False,
+        changed_actors=changed,
+        seconds=time.monotonic() - started,
+        communes=communes if changed else [],
+    )

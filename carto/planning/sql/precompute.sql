@@ -1,0 +1,212 @@
+-- Precomputed coverage: the queries of carto/planning/precompute.py (schema in
+-- precompute_schema.sql). Named parameters only. Distances are measured on the sphere,
+-- like `near` and the KNN order (`geog <-> point` is exactly ST_Distance(…, false)).
+--
+-- A full pass rebuilds everything from geometry: the units, then every facet's points
+-- into a table of their own with its GiST index, then one KNN probe per unit and facet.
+-- An incremental pass reads planning_coverage_change: the units whose nearest actor
+-- changed are probed again, the changed actors improve the units they are now nearer to,
+-- and the counts of every territory they left or joined are counted again.
+
+-- name: units
+TRUNCATE planning_unit;
+-- In spatial order (geohash): consecutive probes then read the same index pages, about a
+-- third cheaper than in code order.
+INSERT INTO planning_unit (kind, code, population, anchor)
+SELECT 'commune', code, population, anchor::geography
+  FROM territories_territory
+ WHERE kind = 'commune' AND anchor IS NOT NULL
+ ORDER BY ST_GeoHash(anchor, 8);
+INSERT INTO planning_unit (kind, code, population, shape, shape_geog)
+SELECT q.kind, q.code, q.population, s.shape, s.shape::geography
+  FROM territories_territory q
+  CROSS JOIN LATERAL (
+        SELECT COALESCE(q.geom, (SELECT ST_Multi(ST_Union(c.geom)) FROM territories_territory c
+                                  WHERE c.kind = 'commune' AND c.code = ANY(q.commune_codes))) AS shape
+  ) s
+ WHERE q.kind = 'qpv' AND s.shape IS NOT NULL
+ ORDER BY ST_GeoHash(ST_PointOnSurface(s.shape), 8);
+ANALYZE planning_unit;
+
+-- name: facet_points
+-- Every listed actor once per facet it belongs to (a host place only in its kind's).
+DROP TABLE IF EXISTS planning_facet_points;
+CREATE UNLOGGED TABLE planning_facet_points AS
+SELECT f.facet, a.id, a.geog
+  FROM actors_actor a
+  CROSS JOIN LATERAL unnest(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
+        AS f(facet)
+ WHERE a.listed AND a.geog IS NOT NULL;
+CREATE INDEX ON planning_facet_points (facet);
+ANALYZE planning_facet_points;
+
+-- name: facets
+SELECT facet, count(*) FROM planning_facet_points GROUP BY facet ORDER BY count(*) DESC;
+
+-- name: facet_table
+-- One facet's points with their own index: a probe walks only them (a filtered KNN on
+-- the whole table would skip the other facets' points, most of them for a rare facet).
+DROP TABLE IF EXISTS {points};
+CREATE TEMPORARY TABLE {points} AS
+SELECT id, geog FROM planning_facet_points WHERE facet = {facet};
+CREATE INDEX ON {points} USING gist (geog);
+ANALYZE {points};
+
+-- name: facet_table_from_actors
+-- The same, read from the directory: a facet an incremental pass finds new.
+DROP TABLE IF EXISTS {points};
+CREATE TEMPORARY TABLE {points} AS
+SELECT a.id, a.geog FROM actors_actor a
+ WHERE a.listed AND a.geog IS NOT NULL
+   AND {facet} = ANY(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics));
+CREATE INDEX ON {points} USING gist (geog);
+ANALYZE {points};
+
+-- name: facet_nearest
+INSERT INTO {target} (unit_kind, unit_code, facet, actor_id, distance_m)
+SELECT u.kind, u.code, {facet}, n.id, n.distance
+  FROM planning_unit u
+  CROSS JOIN LATERAL (
+        SELECT p.id, p.geog <-> COALESCE(u.anchor, u.shape_geog) AS distance
+          FROM {points} p
+         ORDER BY p.geog <-> COALESCE(u.anchor, u.shape_geog)
+         LIMIT 1) n;
+
+-- name: facet_nearest_dense
+-- A facet holding most of the directory is probed on the directory's own GiST index,
+-- filtered: few points are skipped, and no index of a million points is built for it.
+INSERT INTO {target} (unit_kind, unit_code, facet, actor_id, distance_m)
+SELECT u.kind, u.code, {facet}, n.id, n.distance
+  FROM planning_unit u
+  CROSS JOIN LATERAL (
+        SELECT a.id, a.geog <-> COALESCE(u.anchor, u.shape_geog) AS distance
+          FROM actors_actor a
+         WHERE a.listed AND a.geog IS NOT NULL AND {condition}
+         ORDER BY a.geog <-> COALESCE(u.anchor, u.shape_geog)
+         LIMIT 1) n;
+
+-- name: drop_facet_table
+DROP TABLE IF EXISTS {points};
+
+-- name: counts
+-- Every count from the codes stored on each actor at write time.
+INSERT INTO {target} (territory_code, facet, actors)
+SELECT code, f.facet, count(*)
+  FROM planning_facet_points f
+  JOIN actors_actor a ON a.id = f.id
+  CROSS JOIN LATERAL unnest(planning_count_codes(a.territory_codes, a.qpv_near_codes)) AS code
+ GROUP BY code, f.facet;
+
+-- name: drop_facet_points
+DROP TABLE IF EXISTS planning_facet_points;
+
+-- name: mark_full
+UPDATE planning_coverage_state
+   SET full_at = now(), updated_at = now(), full_seconds = %(seconds)s,
+       territories_sha = %(territories_sha)s;
+
+-- name: mark_updated
+UPDATE planning_coverage_state SET updated_at = now();
+
+-- name: changed_actors
+-- The pending changes, taken once (a concurrent pass skips the rows another holds), one
+-- row per actor with every territory code it was counted in before.
+CREATE TEMPORARY TABLE planning_changed (
+    actor_id bigint PRIMARY KEY,
+    old_codes varchar(24)[] NOT NULL
+) ON COMMIT DROP;
+WITH taken AS (
+    DELETE FROM planning_coverage_change
+     WHERE id IN (SELECT id FROM planning_coverage_change ORDER BY id FOR UPDATE SKIP LOCKED)
+    RETURNING actor_id, old_codes
+)
+INSERT INTO planning_changed
+SELECT actor_id, COALESCE(array_agg(DISTINCT code) FILTER (WHERE code IS NOT NULL), '{}')
+  FROM taken LEFT JOIN LATERAL unnest(old_codes) AS code ON true
+ GROUP BY actor_id;
+-- Each changed actor's facets as it stands now (none when it is no longer listed).
+CREATE TEMPORARY TABLE planning_changed_facets ON COMMIT DROP AS
+SELECT f.facet, a.id, a.geog
+  FROM planning_changed c
+  JOIN actors_actor a ON a.id = c.actor_id
+  CROSS JOIN LATERAL unnest(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
+        AS f(facet)
+ WHERE a.listed AND a.geog IS NOT NULL;
+
+-- name: reprobe
+-- The units whose nearest actor changed: probed again over the whole directory, filtered
+-- by the facet (few units; the GiST index of actors_actor).
+WITH stale AS (
+    DELETE FROM planning_nearest n USING planning_changed c
+     WHERE n.actor_id = c.actor_id
+    RETURNING n.unit_kind, n.unit_code, n.facet
+)
+INSERT INTO planning_nearest (unit_kind, unit_code, facet, actor_id, distance_m)
+SELECT s.unit_kind, s.unit_code, s.facet, n.id, n.distance
+  FROM stale s
+  JOIN planning_unit u ON u.kind = s.unit_kind AND u.code = s.unit_code
+  CROSS JOIN LATERAL (
+        SELECT a.id, a.geog <-> COALESCE(u.anchor, u.shape_geog) AS distance
+          FROM actors_actor a
+         WHERE a.listed AND a.geog IS NOT NULL
+           AND s.facet = ANY(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
+         ORDER BY a.geog <-> COALESCE(u.anchor, u.shape_geog)
+         LIMIT 1) n;
+
+-- name: improve
+-- The changed actors, where they stand now, become the nearest of the units they are
+-- nearer to than the recorded nearest (a unit with no row yet for a facet: a new facet).
+WITH candidates AS (
+    SELECT DISTINCT ON (u.kind, u.code, f.facet)
+           u.kind, u.code, f.facet, f.id, f.geog <-> COALESCE(u.anchor, u.shape_geog) AS distance
+      FROM planning_changed_facets f
+      JOIN planning_nearest n ON n.facet = f.facet
+      JOIN planning_unit u ON u.kind = n.unit_kind AND u.code = n.unit_code
+     WHERE ST_DWithin(f.geog, COALESCE(u.anchor, u.shape_geog), n.distance_m, false)
+     ORDER BY u.kind, u.code, f.facet, f.geog <-> COALESCE(u.anchor, u.shape_geog)
+)
+UPDATE planning_nearest n
+   SET actor_id = c.id, distance_m = c.distance
+  FROM candidates c
+ WHERE n.unit_kind = c.kind AND n.unit_code = c.code AND n.facet = c.facet
+   AND c.distance < n.distance_m;
+
+-- name: new_facets
+-- Facets a changed actor brings that no unit has yet.
+SELECT DISTINCT f.facet FROM planning_changed_facets f
+ WHERE NOT EXISTS (SELECT 1 FROM planning_nearest n WHERE n.facet = f.facet);
+
+-- name: recount
+-- The counts of every territory a changed actor left or joined, counted again.
+CREATE TEMPORARY TABLE planning_recount ON COMMIT DROP AS
+SELECT DISTINCT code FROM (
+    SELECT unnest(old_codes) AS code FROM planning_changed
+    UNION ALL
+    SELECT unnest(planning_count_codes(a.territory_codes, a.qpv_near_codes))
+      FROM planning_changed c JOIN actors_actor a ON a.id = c.actor_id
+) codes;
+DELETE FROM planning_facet_count f USING planning_recount r WHERE f.territory_code = r.code;
+INSERT INTO planning_facet_count (territory_code, facet, actors)
+SELECT r.code, f.facet, count(*)
+  FROM planning_recount r
+  JOIN actors_actor a ON a.territory_codes @> ARRAY[r.code]::varchar[]
+  CROSS JOIN LATERAL unnest(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
+        AS f(facet)
+ WHERE a.listed AND a.geog IS NOT NULL AND left(r.code, 9) <> 'qpv_near:'
+ GROUP BY r.code, f.facet;
+INSERT INTO planning_facet_count (territory_code, facet, actors)
+SELECT r.code, f.facet, count(*)
+  FROM planning_recount r
+  JOIN actors_actor a ON a.qpv_near_codes @> ARRAY[substr(r.code, 10)]::varchar[]
+  CROSS JOIN LATERAL unnest(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
+        AS f(facet)
+ WHERE a.listed AND a.geog IS NOT NULL AND left(r.code, 9) = 'qpv_near:'
+ GROUP BY r.code, f.facet;
+
+-- name: changed_communes
+-- Where the changed actors stood before and stand now (other derived data, the tiles'
+-- cells, is recounted there).
+SELECT substr(code, 9) FROM planning_changed, unnest(old_codes) AS code
+ WHERE left(code, 8) = 'commune:'
+UNION
+SELECT a.commune_code FROM planning_changed c JOIN actors_actor a ON a.id = c.actor_id;
