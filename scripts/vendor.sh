@@ -26,3 +26,14 @@ install -m 0644 "$markercluster/dist/leaflet.markercluster.js" \
    "$markercluster/dist/MarkerCluster.Default.css" \
    "$markercluster/MIT-LICENCE.txt" \
    "$dest/markercluster/"
+
+# protomaps-leaflet: the actors' vector tiles drawn on canvas (no WebGL), loaded by
+# static/carto/modules/tiles.js only when the map switches to tiles. Its standalone build
+# (the global `protomapsL`) bundles its dependencies.
+protomaps="$modules/protomaps-leaflet"
+rm -rf "$dest/protomaps-leaflet"
+mkdir -p "$dest/protomaps-leaflet"
+install -m 0644 "$protomaps/dist/protomaps-leaflet.js" \
+   "$protomaps/dist/protomaps-leaflet.js.map" \
+   "$protomaps/LICENSE" \
+   "$dest/protomaps-leaflet/"

@@ -21,6 +21,8 @@ from carto.actors.importers import ACTOR_IMPORTERS, INITIATIVE_IMPORTERS
 from carto.actors.models import Actor, ActorKind, Public, Theme
 from carto.api import _messages
 
+from .tiles.views import map_settings as tile_settings
+
 PRINT_CAP = 2000
 
 
@@ -52,6 +54,7 @@ def map_config(request, embed: bool) -> dict:
             "initiative": reverse("report-initiative", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
         },
         "tiles": {"url": settings.CARTO_TILE_URL, "attribution": settings.CARTO_TILE_ATTRIBUTION},
+        "vectorTiles": tile_settings(),  # the actors as vector tiles past a threshold
         "center": [50.3, 2.8],
         "zoom": 8,
         "kinds": list(ActorKind.objects.values("slug", "label")),

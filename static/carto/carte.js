@@ -1,10 +1,12 @@
 /* carto — the map « qui fait quoi, où ? » (/carte/, and the widget /embed/): builds the map
  * and wires the modules. The state lives in the URL (modules/state.js); actors, list, detail
- * panel, overlays and coverage each own their part of the page. Imports end with « ; »: the
- * production storage rewrites them to the hashed file names. */
+ * panel, overlays and coverage each own their part of the page. When the filters match more
+ * actors than markers can carry, the actors are drawn as vector tiles (modules/tiles.js) and
+ * the list shows the actors in view, asked of the API after each move. Imports end with « ; »:
+ * the production storage rewrites them to the hashed file names. */
 import {L} from "./modules/leaflet.js";
 import {el, readConfig} from "./modules/dom.js";
-import {territoryUrl} from "./modules/api.js";
+import {getJSON, territoryUrl} from "./modules/api.js";
 import {readState, filterQuery, pageQuery, writeUrl} from "./modules/state.js";
 import {createFilters} from "./modules/filters.js";
 import {addBasemap, createOverlays, frame, loadOutlines} from "./modules/layers.js";
@@ -16,6 +18,8 @@ import {createProgrammes} from "./modules/programmes.js";
 import {addKindsLegend} from "./modules/legend.js";
 import {combobox, territorySource, addressSource} from "./modules/combobox.js";
 
+const LIST_PAGE = 500;  // in tile mode, the list shows at most this many actors in view
+
 const config = readConfig("carto-config");
 const root = document.querySelector("[data-carte]");
 const countEl = root.querySelector("[data-count]");
@@ -24,7 +28,7 @@ const state = readState(window.location.search);
 const filters = createFilters(root, config, state, {
   onChange: changed,
   onOverlays() { writeState(true); overlays.refresh(); programmes.refresh(); },
-  onMode() { writeState(true); filters.sync(); coverage.load(); }
+  onMode() { writeState(true); filters.sync(); actors.setVisible(state.mode !== "couverture"); coverage.load(); }
 });
 filters.sync();
 
@@ -36,7 +40,8 @@ addBasemap(map, config.tiles, () => {
 });
 map.attributionControl.setPrefix(false);
 const outlines = L.geoJSON(null, {style: {color: "#44506a", weight: 1.2, fill: false}, interactive: false}).addTo(map);
-const actors = createActors(map, config.api.actors, (id) => select(id, true));
+const actors = createActors(map, config, (id) => select(id, true));
+actors.setVisible(state.mode !== "couverture");
 const overlays = createOverlays(map, config.api.territories, state);
 const list = createList(root, map, state, (id) => select(id, true));
 const detail = createDetail(root.querySelector("[data-detail]"), {url: config.api.actor, pageUrl: config.pageUrl, sources: config.sources, onClose: closeDetail});
@@ -54,6 +59,15 @@ function loadActors() {
   countEl.textContent = "Chargement…";
   actors.load(filterQuery(state)).then((loaded) => {
     if (!loaded) { return; }
+    root.setAttribute("data-rendu", loaded.tiles ? "tuiles" : "marqueurs");
+    if (loaded.tiles) {
+      matching = loaded.count;
+      return listInView().then(() => {
+        if (state.actor) { select(state.actor, false); }
+        root.setAttribute("data-loaded", String(loaded.count));
+        root.setAttribute("data-load-seq", String(loaded.seq));
+      });
+    }
     if (state.near && !state.view) { actors.frameAround(loaded.features.slice(0, 10), state.near); }
     list.show(loaded.features, loaded.truncatedTotal);
     if (state.actor) { select(state.actor, false); }
@@ -63,6 +77,28 @@ function loadActors() {
     countEl.textContent = "Impossible de charger les acteurs : " + error.message;
     root.setAttribute("data-loaded", "error");
   });
+}
+
+// Tile mode: the list holds the actors in view (at most LIST_PAGE), asked of the API.
+let matching = 0;
+let viewSeq = 0;
+let viewTimer;
+function listInView() {
+  const seq = ++viewSeq;
+  const bounds = map.getBounds();
+  const bbox = [Math.max(bounds.getWest(), -180), Math.max(bounds.getSouth(), -90), Math.min(bounds.getEast(), 180), Math.min(bounds.getNorth(), 90)];
+  const query = filterQuery(state);
+  query.set("bbox", bbox.map((v) => v.toFixed(5)).join(","));
+  query.set("page_size", String(LIST_PAGE));
+  return getJSON(config.api.actors + "?" + query).then((page) => {
+    if (seq !== viewSeq) { return; }
+    actors.remember(page.features);
+    list.show(page.features, 0);
+    const inView = page.count.toLocaleString("fr-FR") + (page.count > 1 ? " acteurs" : " acteur");
+    let text = inView + " dans la vue, sur " + matching.toLocaleString("fr-FR") + " qui correspondent";
+    if (page.count > page.features.length) { text += " — la liste en montre " + page.features.length + " : zoomez ou filtrez"; }
+    countEl.textContent = text + ".";
+  }).catch((error) => { countEl.textContent = "Impossible de lister les acteurs de la vue : " + error.message; });
 }
 
 function changed(push) {
@@ -122,7 +158,17 @@ function locate() {
 }
 
 if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); } else { map.setView(config.center, config.zoom); }
-map.on("moveend", () => { writeState(false); list.render(); overlays.refresh(); programmes.refresh(); });
+map.on("moveend", () => {
+  writeState(false);
+  if (actors.tiled) {
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(listInView, 250);
+  } else {
+    list.render();
+  }
+  overlays.refresh();
+  programmes.refresh();
+});
 loadBaseOutlines();
 writeState(false);
 
@@ -150,6 +196,7 @@ window.addEventListener("popstate", () => {
   filters.sync();
   if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); }
   if (!state.actor) { detail.hide(); actors.unring(); }
+  actors.setVisible(state.mode !== "couverture");
   overlays.refresh();
   programmes.refresh();
   loadActors();

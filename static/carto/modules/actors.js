@@ -1,17 +1,29 @@
-/* The actors on the map: every actor matching the filters, loaded page by page up to a cap,
- * as keyboard-reachable markers clustered by Leaflet.markercluster; the selected one ringed. */
+/* The actors on the map. Up to a threshold (the page's config.vectorTiles.threshold) every
+ * actor matching the filters is loaded page by page, as keyboard-reachable markers clustered
+ * by Leaflet.markercluster; past it (the national directory), the map switches to vector
+ * tiles (modules/tiles.js): the same filters, counted and clustered by the server, and the
+ * list shows the actors in view. Around a place (`near`) the nearest stay markers, capped.
+ * The selected actor is ringed. */
 import {L} from "./leaflet.js";
 import {getJSON} from "./api.js";
+import {createTiles} from "./tiles.js";
 
 const MAX_ACTORS = 5000;
 const PAGE_SIZE = 500;
 
-export function createActors(map, url, onSelect) {
+export function createActors(map, config, onSelect) {
+  const url = config.api.actors;
+  const settings = config.vectorTiles;
   const cluster = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true});
   map.addLayer(cluster);
   let markers = new Map();
+  const places = new Map();  // id -> LatLng of actors known without a marker (tile mode)
   let ring = null;
   let latest = 0;
+  const tiles = createTiles(map, settings, config.kinds, (id, latlng) => {
+    places.set(id, latlng);
+    onSelect(id);
+  });
 
   function markerFor(feature) {
     const p = feature.properties;
@@ -26,10 +38,12 @@ export function createActors(map, url, onSelect) {
   }
 
   /* Load the actors matching `query` and put them on the map. Resolves to {seq, features,
-   * truncatedTotal} (how many match when capped, else 0), or to null when a later load
-   * began meanwhile (its failure is then ignored too). */
+   * truncatedTotal, tiles, count}: with markers, the features (truncatedTotal: how many match
+   * when capped, else 0); in tile mode (`tiles` true) no feature, and `count` matching. Resolves
+   * to null when a later load began meanwhile (its failure is then ignored too). */
   async function load(query) {
     const seq = ++latest;
+    const filters = new URLSearchParams(query);
     query.set("page_size", String(PAGE_SIZE));
     let features = [];
     let last;
@@ -38,6 +52,13 @@ export function createActors(map, url, onSelect) {
         query.set("page", String(page));
         last = await getJSON(url + "?" + query);
         if (seq !== latest) { return null; }
+        if (page === 1 && !filters.has("near") && last.count > settings.threshold) {
+          cluster.clearLayers();
+          markers = new Map();
+          await tiles.show(filters);
+          if (seq !== latest) { return null; }
+          return {seq, features: [], truncatedTotal: 0, tiles: true, count: last.count};
+        }
         features = features.concat(last.features);
         if (!last.truncated || features.length >= MAX_ACTORS) { break; }
       }
@@ -45,23 +66,34 @@ export function createActors(map, url, onSelect) {
       if (seq !== latest) { return null; }
       throw error;
     }
+    tiles.hide();
     cluster.clearLayers();
     markers = new Map(features.map((feature) => [String(feature.properties.id), markerFor(feature)]));
     cluster.addLayers(Array.from(markers.values()));
-    return {seq, features, truncatedTotal: last.count > features.length ? last.count : 0};
+    return {seq, features, truncatedTotal: last.count > features.length ? last.count : 0, tiles: false, count: last.count};
+  }
+
+  // Where these actors (GeoJSON features, e.g. the list's) stand, for ringing them in tile mode.
+  function remember(features) {
+    features.forEach((f) => places.set(String(f.properties.id), L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0])));
   }
 
   function unring() {
     if (ring) { map.removeLayer(ring); ring = null; }
   }
 
-  // Ring the actor `id`; with `reveal`, zoom until its marker leaves its cluster.
+  // Ring the actor `id`; with `reveal`, zoom until it shows on its own.
   function highlight(id, reveal) {
     unring();
     const marker = markers.get(id);
-    if (!marker) { return; }
-    ring = L.circleMarker(marker.getLatLng(), {radius: 16, color: "#f5a623", weight: 3, fill: false, interactive: false}).addTo(map);
-    if (reveal) { cluster.zoomToShowLayer(marker, () => {}); }
+    const place = marker ? marker.getLatLng() : places.get(id);
+    if (!place) { return; }
+    // Over the tiles' pane (450) when there is no marker to ring.
+    const pane = marker ? "overlayPane" : "markerPane";
+    ring = L.circleMarker(place, {radius: 16, color: "#f5a623", weight: 3, fill: false, interactive: false, pane}).addTo(map);
+    if (!reveal) { return; }
+    if (marker) { cluster.zoomToShowLayer(marker, () => {}); }
+    else if (map.getZoom() < settings.pointZoom) { map.setView(place, settings.pointZoom); }
   }
 
   // Frame these actors and the point `near` ("lon,lat", or empty).
@@ -75,5 +107,10 @@ export function createActors(map, url, onSelect) {
     map.fitBounds(bounds.pad(0.2), {maxZoom: 14});
   }
 
-  return {load, highlight, unring, frameAround};
+  // The actors shown or not (the coverage mode hides them).
+  function setVisible(visible) {
+    tiles.setVisible(visible);
+  }
+
+  return {load, remember, highlight, unring, frameAround, setVisible, get tiled() { return tiles.active; }};
 }

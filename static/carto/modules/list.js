@@ -26,7 +26,11 @@ export function createList(root, map, state, onSelect) {
   // List the actors in view (after a move, or new actors).
   function render() {
     const bounds = map.getBounds();
-    const shown = state.near ? features : features.filter((f) => bounds.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+    // Around a place, nearest first (the API's order); otherwise by name, in French order
+    // (the API pages by id).
+    const shown = state.near ? features : features
+      .filter((f) => bounds.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]))
+      .sort((a, b) => (a.properties.name || "").localeCompare(b.properties.name || "", "fr"));
     let text = state.near
       ? plural(features.length, "acteur") + ", du plus proche au plus lointain"
       : plural(shown.length, "acteur") + " dans la vue (sur " + features.length + ")";
