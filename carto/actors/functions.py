@@ -1,6 +1,10 @@
-"""The SQL functions of sql/features.sql as ORM expressions."""
+"""The SQL functions of sql/features.sql as ORM expressions (a single item: OGC's `items/<id>`).
 
-from django.db.models import F, FloatField, Func, TextField, Value
+The collections (/api/v1/actors/, /initiatives/, OGC items) build their Features inside
+their page statement instead (carto/actors/api/pages.py): carto_actor_feature, which
+PostgreSQL cannot inline (its sub-selects), cost four times as much a row there."""
+
+from django.db.models import FloatField, Func, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
 
@@ -28,9 +32,4 @@ class InitiativeFeature(Func):
         super().__init__(Cast(Value(float(tolerance)), FloatField()), _distance(distance))
 
 
-def distance_or_null(queryset):
-    """F("distance_m") when the queryset was ordered by `near`, else NULL."""
-    return F("distance_m") if "distance_m" in queryset.query.annotations else None
-
-
-__all__ = ["ActorFeature", "Coalesce", "InitiativeFeature", "distance_or_null"]
+__all__ = ["ActorFeature", "Coalesce", "InitiativeFeature"]

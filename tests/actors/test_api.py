@@ -182,7 +182,10 @@ class TestErrors:
             ({"territory": "bv"}, "territory", 400),
             ({"territory": "canton:6201"}, "territory", 400),
             ({"territory": "bv:99999"}, "territory", 400),
-            ({"page_size": "501"}, "page_size", 400),
+            ({"page_size": "0"}, "page_size", 400),
+            ({"page": "0"}, "page", 400),
+            ({"cursor": "abc"}, "cursor", 400),
+            ({"properties": "nom"}, "properties", 400),
             ({"format": "xml"}, "format", 400),
             ({"nera": "2,50"}, "nera", 400),
         ],
@@ -191,9 +194,12 @@ class TestErrors:
         body = json.loads(get(client, "/api/v1/actors/", status=status, **params).content)
         assert f"« {name} »" in body["detail"]
 
-    def test_page_past_the_end_is_404(self, client):
-        body = json.loads(get(client, "/api/v1/actors/", status=404, page=10_000).content)
-        assert "Page 10000" in body["detail"]
+    @pytest.mark.parametrize("page", [90, 10_000])
+    def test_page_past_the_end_is_404(self, client, page):
+        body = json.loads(get(client, "/api/v1/actors/", status=404, page=page).content)
+        count = public_actors().count()
+        last = -(-count // 100)
+        assert f"Page {page} au-delà de la dernière ({last}) pour {count}" in body["detail"]
 
     def test_unknown_actor_is_404(self, client):
         assert (
@@ -234,6 +240,16 @@ class TestFormats:
         assert {"slug": "numerique", "label": "Numérique"} in properties["themes"]
         assert properties["territories"]["qpv_near"] == ["QP009002"]
         assert "contact_name" not in properties
+
+    def test_a_collection_says_what_it_holds_and_what_follows(self, client):
+        data = features(client, "/api/v1/actors/", territory="departement:09", page_size=3)
+        assert list(data) == [
+            "type", "count", "count_exact", "numberReturned", "page", "page_size", "truncated",
+            "next", "previous", "features",
+        ]  # fmt: skip
+        assert data["count"] == public_actors().filter(departement_code="09").count()
+        assert (data["count_exact"], data["numberReturned"], data["truncated"]) == (True, 3, True)
+        assert "cursor=" in data["next"] and "territory=departement%3A09" in data["next"]
 
     def test_csv_export(self, client):
         response = get(client, "/api/v1/actors/", territory="departement:09", format="csv")

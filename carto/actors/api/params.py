@@ -5,19 +5,26 @@ on purpose: those filters ignore a malformed bbox or point and answer the whole
 collection, where carto answers 400 naming the parameter; they order by Distance(),
 which sorts the whole table, where `near` walks the KNN index; and they know nothing of
 territories, taxonomies or unknown parameters. The filters themselves are one queryset
-pipeline (`Actor.objects.listed().matching(params)`); these classes only validate."""
+pipeline (`Actor.objects.listed().matching(params)`), mirrored for the collections' hot
+path by pages.sql; these classes only validate (through `carto.api.parse_fields` on that
+path: the same fields, no serializer built per request).
+
+Paging: `page_size` is capped (CARTO_API_MAX_FEATURES, 5 000: a larger one is served
+capped, `truncated` says more follow); `page` reaches the first CARTO_API_MAX_OFFSET rows,
+`cursor` (the opaque token of a `next` link) any depth."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from carto.api import BBoxField, QueryParams
+from carto.api import CURSOR_MAX_LENGTH, BBoxField, QueryParams
 from carto.territories.codes import CODE_DESCRIPTIONS, Kind, is_valid_code, normalize_code
 from carto.territories.models import Territory
 
 from .. import taxonomy
 from ..models import ActorKind, Public, Theme
+from .pages import LIGHT_PROPERTIES
 
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 500  # the moderation queue's (contributions.moderation.api)
 DEFAULT_PAGE_SIZE = 100
 MAX_RADIUS_KM = 500
 
@@ -153,16 +160,68 @@ class DirectoryParams(QueryParams):
         max_value=MAX_RADIUS_KM,
         help_text="Rayon autour de `near`, en km.",
     )
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        default=1,
+        help_text=(
+            "Numéro de page, dans les 10 000 premiers résultats ; au-delà, suivre le lien "
+            "`next` (paramètre `cursor`)."
+        ),
+    )
     page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
+        required=False,
+        min_value=1,
+        default=DEFAULT_PAGE_SIZE,
+        help_text="Objets par réponse : au plus 5 000 (une demande plus grande est plafonnée).",
+    )
+    cursor = serializers.CharField(
+        required=False,
+        max_length=CURSOR_MAX_LENGTH,
+        help_text=(
+            "Curseur opaque du lien `next` d'une réponse : la page qui suit, à toute "
+            "profondeur (exclut `page`)."
+        ),
     )
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
+    @classmethod
+    def cross_check(cls, attrs):
         if "radius_km" in attrs and "near" not in attrs:
             raise serializers.ValidationError({"radius_km": ["n'a de sens qu'avec near=lon,lat"]})
         return attrs
+
+
+class PropertiesField(serializers.ListField):
+    """`properties`: the members of a light Feature (répétable, or separated by commas; empty:
+    none), among pages.LIGHT_PROPERTIES (OGC API Features Part 6's property selection)."""
+
+    def __init__(self, **kwargs):
+        names = list(LIGHT_PROPERTIES)
+        self.names = set(names)
+        choices = serializers.ChoiceField(choices=names)
+        super().__init__(child=choices, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        items = [data] if isinstance(data, str) else data
+        if not isinstance(items, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        values = [v.strip() for item in items for v in str(item).split(",") if v.strip()]
+        unknown = [value for value in values if value not in self.names]
+        if unknown:
+            raise serializers.ValidationError(
+                f"propriété(s) inconnue(s) {', '.join(unknown)} "
+                f"(connues : {', '.join(LIGHT_PROPERTIES)})"
+            )
+        return list(dict.fromkeys(values))
+
+
+class ActorParams(DirectoryParams):
+    properties = PropertiesField(
+        help_text=(
+            "Objets allégés : seulement ces propriétés (séparées par des virgules ; vide : "
+            "aucune), coordonnées à 5 décimales (≈ 1 m). Pour la carte : `properties=kind`."
+        )
+    )
 
 
 class InitiativeParams(DirectoryParams):

@@ -1,5 +1,10 @@
-"""Response schemas of the directory API (what sql/features.sql and the serializers
-build), for the OpenAPI description."""
+"""Response schemas of the directory API (what sql/features.sql, pages.sql and the
+serializers build), for the OpenAPI description.
+
+A page of a directory collection (pages.py) has the members of `carto.openapi.PAGING`
+plus `count_exact`; `count` is exact only when `count_exact` is true (a lower bound
+otherwise), `page_size` is the size served (at most 5 000). An actor of a collection is a
+full Feature, or with `properties` a light one: only the chosen members."""
 
 from carto.openapi import (
     CODES,
@@ -9,13 +14,14 @@ from carto.openapi import (
     boolean,
     detail,
     feature,
+    feature_collection,
     geometry,
     integer,
     number,
     obj,
-    paged_collection,
     string,
 )
+from carto.openapi import PAGING as BASE_PAGING
 
 from ..models import Precision
 
@@ -61,7 +67,43 @@ ACTOR_PROPERTIES = obj(
     required=["id", "name", "kind", "kind_label", "themes", "publics", "precision", "url"],
 )
 ACTOR_FEATURE = feature(ACTOR_PROPERTIES, POINT, integer())
-ACTOR_COLLECTION = paged_collection(ACTOR_FEATURE)
+# With `properties`: only the members asked for (each as in the full Feature), and the id.
+ACTOR_LIGHT_FEATURE = feature(
+    obj(ACTOR_PROPERTIES["properties"], additionalProperties=False), POINT, integer()
+)
+ACTOR_LIGHT_FEATURE["required"].append("id")
+
+PAGING = {
+    **BASE_PAGING,
+    "count": integer(
+        minimum=0,
+        description=(
+            "Nombre de résultats : exact si `count_exact`, sinon un minimum (compté jusqu'à "
+            "10 000 ; non compté autour d'un point sans rayon)."
+        ),
+    ),
+    "count_exact": boolean(),
+    "numberReturned": integer(minimum=0, maximum=5000),
+    "page": integer(
+        minimum=1, description="Numéro de la page (pour une page atteinte par `cursor` aussi)."
+    ),
+    "page_size": integer(minimum=1, maximum=5000, description="Taille servie (au plus 5 000)."),
+    "truncated": boolean(description="D'autres résultats suivent (voir `next`)."),
+    "next": string(
+        nullable=True, format="uri", description="La page suivante (paramètre `cursor`)."
+    ),
+    "previous": string(
+        nullable=True, format="uri", description="La page précédente (avec `page` seulement)."
+    ),
+}
+
+
+def directory_collection(feature_schema: dict) -> dict:
+    """A page of a directory collection, as pages.py and DirectoryListView build it."""
+    return feature_collection(feature_schema, PAGING, required=list(PAGING))
+
+
+ACTOR_COLLECTION = directory_collection({"anyOf": [ACTOR_FEATURE, ACTOR_LIGHT_FEATURE]})
 
 ACTOR_DETAIL_REQUIRED = [
     "name", "kind", "kind_label", "themes", "publics", "precision", "precision_label",
@@ -178,7 +220,7 @@ INITIATIVE_PROPERTIES = obj(
 )
 INITIATIVE_GEOMETRY = geometry("Point", "Polygon", "MultiPolygon", nullable=True)
 INITIATIVE_FEATURE = feature(INITIATIVE_PROPERTIES, INITIATIVE_GEOMETRY, integer())
-INITIATIVE_COLLECTION = paged_collection(INITIATIVE_FEATURE)
+INITIATIVE_COLLECTION = directory_collection(INITIATIVE_FEATURE)
 
 _TEXT_FIELDS = [
     "title", "action_status", "end_reason", "dimension", "summary", "programme",

@@ -1,10 +1,15 @@
 """Directory API: actors and initiatives as GeoJSON built by PostGIS (or CSV),
-their details, and the taxonomy with counts."""
+their details, and the taxonomy with counts.
+
+The collections are the hot path (the map, « autour de moi », partner sites): each page is
+one SQL statement (pages.py) behind a cheap parameter parser, outside DRF's request cycle;
+details, taxonomy and exports go through DRF as usual."""
 
 import json
 
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
+from django.db import OperationalError
 from django.db.models import Count, Func
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -17,17 +22,29 @@ from carto import csv_export
 from carto.api import (
     CachedGetMixin,
     QueryParams,
+    cache_publicly,
+    cursor_url,
+    feature_collection,
+    filters_digest,
     geojson_response,
-    paged_feature_collection,
+    gzipped,
+    invalid,
+    not_found,
+    page_url,
+    parse_fields,
     parse_query,
+    read_cursor,
+    sign_cursor,
 )
+from carto.errors import database_unavailable
 from carto.openapi import CSV, GEOJSON, JSON, csv_document, errors
 from carto.territories.querysets import zoom_tolerance
 
-from ..functions import ActorFeature, InitiativeFeature, distance_or_null
 from ..geocoding import BanClient, GeocodingError
 from ..models import Actor, ActorKind, Initiative, Public, Theme
-from .params import DirectoryParams, InitiativeParams
+from . import pages
+from .pages import ACTORS, INITIATIVES
+from .params import ActorParams, DirectoryParams, InitiativeParams
 from .schemas import (
     ACTOR_COLLECTION,
     ACTOR_DETAIL,
@@ -42,6 +59,13 @@ CSV_CAP = 50_000
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["geojson", "csv"], description="csv : export tabulaire."
 )
+PAGING_DESCRIPTION = (
+    "Au plus 5 000 objets par réponse, quel que soit `page_size` ; `truncated` dit si d'autres "
+    "suivent, et `next` donne la page suivante par un curseur opaque (`cursor`), à toute "
+    "profondeur ; `page` ne va pas au-delà des 10 000 premiers résultats. `count` compte les "
+    "résultats jusqu'à 10 000 (`count_exact` faux au-delà : c'est alors un minimum) ; autour "
+    "d'un point sans `radius_km`, tout l'annuaire correspond et rien n'est compté."
+)
 
 
 def list_responses(collection: dict) -> dict:
@@ -52,37 +76,106 @@ def list_responses(collection: dict) -> dict:
     }
 
 
+def past_the_end(page: int, size: int, count: int) -> str:
+    if count > pages.count_limit():
+        return f"Page {page} au-delà de la dernière pour plus de {pages.thousands(count - 1)} résultats."
+    return (
+        f"Page {page} au-delà de la dernière ({max(1, -(-count // size))}) pour {count} résultats."
+    )
+
+
 class DirectoryListView(CachedGetMixin, APIView):
-    """A paginated FeatureCollection (page_size ≤ 500) or a CSV export (≤ 50 000 rows)."""
+    """A FeatureCollection built by one SQL statement (pages.py), or a CSV export (≤ 50 000
+    rows). The GeoJSON path leaves DRF's request cycle (dispatch): its parameters are
+    parsed by `parse_fields`, its errors keep the API's format; DRF serves the CSV and
+    the schema."""
 
     params_class = DirectoryParams
+    entity = ACTORS
     csv_columns: list[tuple[str, str]] = []
 
     def base_queryset(self):
         raise NotImplementedError
 
-    def feature(self, queryset, params):
-        raise NotImplementedError
-
     def csv_rows(self, queryset):
         raise NotImplementedError
 
+    def tolerance(self, params) -> float:
+        return 0.0
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD") and request.GET.get("format", "geojson") != "csv":
+            try:
+                return gzipped(request, cache_publicly(self.collection(request)))
+            except serializers.ValidationError as exc:
+                return invalid(exc.detail)
+            except OperationalError as exc:
+                return database_unavailable(request, exc)
+        return super().dispatch(request, *args, **kwargs)
+
+    def collection(self, request) -> HttpResponse:
+        query = request.GET
+        params = parse_fields(self.params_class, query)
+        export = query.get("format", "geojson")
+        if export != "geojson":
+            raise serializers.ValidationError(
+                {"format": [f"« {export} » inconnu (geojson ou csv)"]}
+            )
+        size = min(params["page_size"], pages.max_features())
+        mode = pages.mode_of(params)
+        order = f"{self.entity.table}:{mode}"  # what a cursor is made for
+        digest = filters_digest(query)
+        page = params["page"]
+        if "cursor" in params:
+            if "page" in query:
+                raise serializers.ValidationError(
+                    {"page": ["page et cursor s'excluent : le curseur donne déjà la page"]}
+                )
+            state = read_cursor(params["cursor"], digest, order, pages.key_kinds(self.entity, mode))
+            window = pages.Window(
+                size, after=tuple(state["k"]), position=state["p"], count=state["c"],
+                exact=state["x"],
+            )  # fmt: skip
+            page = None
+        else:
+            offset = (page - 1) * size
+            if offset >= pages.max_offset():
+                # Past the end, a 404 that says where the end is; else too deep for a page.
+                count = pages.count_matches(self.entity, params)
+                if count <= pages.count_limit() and offset >= count:
+                    return not_found(past_the_end(page, size, count))
+                raise serializers.ValidationError({"page": [pages.too_deep()]})
+            window = pages.Window(size, offset=offset, position=offset)
+        result = pages.fetch(
+            self.entity, params, window, params.get("properties"), self.tolerance(params)
+        )
+        if page is not None and page > 1 and result.returned == 0:
+            count = pages.count_matches(self.entity, params)
+            return not_found(past_the_end(page, size, count))
+        position = window.position + result.returned
+        envelope = {
+            "count": result.count,
+            "count_exact": result.exact,
+            "numberReturned": result.returned,
+            "page": page if page is not None else window.position // size + 1,
+            "page_size": size,
+            "truncated": result.more,
+            "next": None,
+            "previous": page_url(request, page - 1) if page is not None and page > 1 else None,
+        }
+        if result.more:
+            token = sign_cursor(
+                {"m": order, "f": digest, "k": json.loads(result.last_key), "p": position,
+                 "c": result.count, "x": result.exact}
+            )  # fmt: skip
+            envelope["next"] = cursor_url(request, token)
+        return geojson_response(feature_collection(envelope, [result.features]))
+
     def get(self, request):
+        """The CSV export (the GeoJSON never reaches DRF: see dispatch)."""
         params = parse_query(self.params_class, request)
         queryset = self.base_queryset().matching(params)
-        export = request.query_params.get("format", "geojson")
-        if export not in ("geojson", "csv"):
-            return Response(
-                {
-                    "detail": f"Requête invalide — paramètre « format » : « {export} » inconnu (geojson ou csv)."
-                },
-                status=400,
-            )
-        if export == "csv":
-            return self.csv_response(queryset, queryset.count())
-        return paged_feature_collection(
-            request, queryset, self.feature(queryset, params), params["page"], params["page_size"]
-        )
+        return self.csv_response(queryset, queryset.count())
 
     def csv_response(self, queryset, count: int) -> HttpResponse:
         return csv_export.response(
@@ -98,16 +191,20 @@ class DirectoryListView(CachedGetMixin, APIView):
         operation_id="actors_list",
         summary="Acteurs publiés (GeoJSON ou CSV)",
         description=(
-            "Une FeatureCollection paginée (`page_size` ≤ 500), ou avec `format=csv` un export "
-            "tabulaire (au plus 50 000 lignes ; en-têtes X-Total-Count et X-Truncated). Avec "
-            "`near`, du plus proche au plus lointain, chaque acteur avec `distance_m`."
+            "Une FeatureCollection paginée, ou avec `format=csv` un export tabulaire (au plus "
+            "50 000 lignes ; en-têtes X-Total-Count et X-Truncated). Par identifiant ; avec `q`, "
+            "les plus pertinents d'abord ; avec `near`, du plus proche au plus lointain, chaque "
+            "acteur avec `distance_m`. " + PAGING_DESCRIPTION + " Pour la carte, `properties` "
+            "allège chaque objet (par exemple `properties=kind` : environ 15 octets par acteur "
+            "compressé) ; la fiche complète est à /api/v1/actors/<id>/."
         ),
-        parameters=[DirectoryParams, FORMAT_PARAMETER],
+        parameters=[ActorParams, FORMAT_PARAMETER],
         responses=list_responses(ACTOR_COLLECTION),
         tags=["annuaire"],
     )
 )
 class ActorListView(DirectoryListView):
+    params_class = ActorParams
     csv_filename = "acteurs.csv"
     csv_columns = [
         ("id", "id"), ("name", "nom"), ("kind_id", "type"), ("themes", "themes"), ("publics", "publics"),
@@ -121,9 +218,6 @@ class ActorListView(DirectoryListView):
 
     def base_queryset(self):
         return Actor.objects.listed()
-
-    def feature(self, queryset, params):
-        return ActorFeature(distance_or_null(queryset))
 
     def csv_rows(self, queryset):
         for actor in queryset.select_related(None).defer("search", "description", "service_area"):
@@ -145,7 +239,11 @@ class ActorListView(DirectoryListView):
     get=extend_schema(
         operation_id="initiatives_list",
         summary="Initiatives publiées (GeoJSON ou CSV)",
-        description="Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure organisatrice.",
+        description=(
+            "Géométrie : l'empreinte (simplifiée selon `zoom`), sinon le lieu de la structure "
+            "organisatrice. Par identifiant ; avec `q`, les plus pertinentes d'abord ; avec "
+            "`near`, de la plus proche à la plus lointaine. " + PAGING_DESCRIPTION
+        ),
         parameters=[InitiativeParams, FORMAT_PARAMETER],
         responses=list_responses(INITIATIVE_COLLECTION),
         tags=["annuaire"],
@@ -153,6 +251,7 @@ class ActorListView(DirectoryListView):
 )
 class InitiativeListView(DirectoryListView):
     params_class = InitiativeParams
+    entity = INITIATIVES
     csv_filename = "initiatives.csv"
     csv_columns = [
         ("id", "id"), ("title", "titre"), ("action_status", "statut"), ("dimension", "dimension"),
@@ -164,9 +263,9 @@ class InitiativeListView(DirectoryListView):
     def base_queryset(self):
         return Initiative.objects.listed()
 
-    def feature(self, queryset, params):
+    def tolerance(self, params) -> float:
         tolerance, _digits = zoom_tolerance(params.get("zoom"))
-        return InitiativeFeature(tolerance, distance_or_null(queryset))
+        return tolerance
 
     def csv_rows(self, queryset):
         for initiative in queryset.select_related("organizer").defer("search", "footprint"):

@@ -1,7 +1,10 @@
 """The collections served by OGC API Features: the directory and one per territory kind.
 
 Each collection knows its queryset, how PostGIS builds its features (the same SQL
-functions as the /api/v1/ collections), and how an item id maps to a row.
+functions as the /api/v1/ collections), and how an item id maps to a row. The directory's
+collections also name their `entity`: their items are paged by the directory's own
+statements (carto/actors/api/pages.py: one statement a page, keyset by id); territories
+(at most some 35 000 communes) are paged through the ORM, keyset by code.
 """
 
 from collections.abc import Callable
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib.gis.db.models import Extent
 from django.db.models import QuerySet
 
+from carto.actors.api import pages
 from carto.actors.functions import ActorFeature, InitiativeFeature
 from carto.actors.models import Actor, Initiative
 from carto.territories.codes import Kind, normalize_code
@@ -26,6 +30,7 @@ class Collection:
     feature: Callable[[], object]  # the annotation building a Feature's text
     geometry_field: str
     lookup: Callable[[str], dict]  # item id -> filter kwargs (raises ValueError if malformed)
+    entity: pages.Entity | None = None  # a directory collection: paged by pages.fetch
 
     def extent(self) -> list[float] | None:
         box = self.queryset().aggregate(box=Extent(self.geometry_field))["box"]
@@ -63,6 +68,7 @@ COLLECTIONS: dict[str, Collection] = {
             feature=lambda: ActorFeature(None),
             geometry_field="location",
             lookup=_int_id,
+            entity=pages.ACTORS,
         ),
         Collection(
             id="initiatives",
@@ -72,6 +78,7 @@ COLLECTIONS: dict[str, Collection] = {
             feature=lambda: InitiativeFeature(0.0, None),
             geometry_field="location",
             lookup=_int_id,
+            entity=pages.INITIATIVES,
         ),
         *[_territory_collection(kind) for kind in Kind.values],
     ]

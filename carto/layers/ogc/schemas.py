@@ -34,13 +34,14 @@ COLLECTIONS = obj(
 ITEM_ID = {"oneOf": [integer(), string()]}
 ITEM_PROPERTIES = {"anyOf": [ACTOR_PROPERTIES, INITIATIVE_PROPERTIES, TERRITORY_PROPERTIES]}
 ITEM = detail(ITEM_PROPERTIES, geometry(nullable=True), ITEM_ID, links=LINKS)
+# numberMatched: only when known exactly (counted up to a bound, or the last page).
 ITEMS = feature_collection(
     ITEM,
     {
         "numberMatched": integer(minimum=0),
-        "numberReturned": integer(minimum=0),
+        "numberReturned": integer(minimum=0, maximum=5000),
         "timeStamp": string(format="date-time"),
         "links": LINKS,
     },
-    required=["numberMatched", "numberReturned", "timeStamp", "links"],
+    required=["numberReturned", "timeStamp", "links"],
 )
