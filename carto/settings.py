@@ -6,6 +6,7 @@ CARTO_ALLOWED_HOSTS and DATABASE_URL (or the PG* variables).
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,8 +29,8 @@ def load_dotenv(path: Path) -> None:
 load_dotenv(BASE_DIR / ".env")
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+def env_bool(name: str, default: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    value = environ.get(name)
     if value is None or value == "":
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "simple_history",
+    "procrastinate.contrib.django",  # the task queue, in PostgreSQL (no other server)
     "carto.territories",
     "carto.actors",
     "carto.layers",
@@ -116,18 +118,19 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict:
-    """DATABASE_URL when given, else the libpq PG* variables, else local defaults."""
-    url = os.environ.get("DATABASE_URL")
+def database_config(environ: Mapping[str, str] = os.environ, url: str | None = None) -> dict:
+    """One connection: `url` (dj-database-url syntax), else DATABASE_URL, else the libpq
+    PG* variables, else local defaults."""
+    url = url or environ.get("DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=60)
     else:
         config = {
-            "NAME": os.environ.get("PGDATABASE", "carto"),
-            "USER": os.environ.get("PGUSER", "postgres"),
-            "PASSWORD": os.environ.get("PGPASSWORD", ""),
-            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
-            "PORT": os.environ.get("PGPORT", "5432"),
+            "NAME": environ.get("PGDATABASE", "carto"),
+            "USER": environ.get("PGUSER", "postgres"),
+            "PASSWORD": environ.get("PGPASSWORD", ""),
+            "HOST": environ.get("PGHOST", "127.0.0.1"),
+            "PORT": environ.get("PGPORT", "5432"),
             "CONN_MAX_AGE": 60,
         }
     config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
@@ -135,22 +138,64 @@ def database_config() -> dict:
     return config
 
 
-DATABASES = {"default": database_config()}
+# The web role's session settings. statement_timeout bounds every SQL statement below
+# gunicorn's 30 s worker timeout, so that a worker is never killed mid-request: a
+# cancelled statement answers 503 naming the operation (carto/errors.py). JIT compilation
+# and parallel workers were measured to double the cost of carto's short queries on
+# 2 cores (bench/README.md): the web role turns them off; imports keep them.
+WEB_SESSION_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
-# The web role (gunicorn or runserver: see carto/wsgi.py and manage.py) bounds every SQL
-# statement below gunicorn's 30 s worker timeout, so that a worker is never killed
-# mid-request: a cancelled statement answers 503 naming the operation (carto/errors.py).
-# Imports and other commands run without this bound.
+
+def databases(environ: Mapping[str, str] = os.environ) -> dict[str, dict]:
+    """DATABASES: `default` (the primary) and, for the web role (CARTO_ROLE=web, set by
+    carto/wsgi.py and `runserver`), `replica_1…n` from DATABASE_REPLICA_URLS (URLs
+    separated by commas), routed by carto/db_router.py. Commands and the task queue's
+    worker read and write the primary only.
+
+    The web role's settings (WEB_SESSION_SETTINGS, the statement timeout) go in each
+    connection's startup `options`. Behind pgbouncer in transaction mode
+    (CARTO_PGBOUNCER=1), which refuses those options, the PostgreSQL role of the web
+    tier carries them instead (`ALTER ROLE … SET`, README « Déploiement »), and no
+    server-side cursor is opened (it would outlive the transaction's server connection).
+    """
+    role = environ.get("CARTO_ROLE", "")
+    timeout_ms = int(environ.get("CARTO_WEB_STATEMENT_TIMEOUT_MS", "20000"))
+    pgbouncer = env_bool("CARTO_PGBOUNCER", False, environ)
+    aliases = {"default": database_config(environ)}
+    if role == "web":
+        urls = [url.strip() for url in environ.get("DATABASE_REPLICA_URLS", "").split(",")]
+        for number, url in enumerate(filter(None, urls), start=1):
+            replica = database_config(environ, url)
+            # Tests point a replica at the primary's test database (Django's mirrors).
+            replica["TEST"] = {"MIRROR": "default"}
+            aliases[f"replica_{number}"] = replica
+    for alias, config in aliases.items():
+        if pgbouncer:
+            # Django already disables psycopg's server-side prepared statements
+            # (prepare_threshold=None) unless OPTIONS asks for them: keep it that way.
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+        elif role == "web":
+            session = dict(WEB_SESSION_SETTINGS)
+            if timeout_ms > 0:
+                session["statement_timeout"] = str(timeout_ms)
+            if alias != "default":
+                # A standby refuses writes anyway; this makes a mirror in tests refuse them too.
+                session["default_transaction_read_only"] = "on"
+            options = config["OPTIONS"]
+            flags = " ".join(f"-c {name}={value}" for name, value in session.items())
+            options["options"] = " ".join(filter(None, [options.get("options", ""), flags]))
+    return aliases
+
+
+DATABASES = databases()
 CARTO_ROLE = os.environ.get("CARTO_ROLE", "")
 CARTO_WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("CARTO_WEB_STATEMENT_TIMEOUT_MS", "20000"))
-if CARTO_ROLE == "web" and CARTO_WEB_STATEMENT_TIMEOUT_MS > 0:
-    _options = DATABASES["default"]["OPTIONS"]
-    _options["options"] = " ".join(
-        filter(
-            None,
-            [_options.get("options", ""), f"-c statement_timeout={CARTO_WEB_STATEMENT_TIMEOUT_MS}"],
-        )
-    )
+DATABASE_ROUTERS = ["carto.db_router.PrimaryReplicaRouter"] if len(DATABASES) > 1 else []
+if DATABASE_ROUTERS:
+    # Outermost, so that every query of a request sees whether it is pinned to the primary.
+    MIDDLEWARE.insert(0, "carto.db_router.PrimaryPinMiddleware")
+# After a write, a visitor reads the primary this long (the replicas' lag stays far below).
+CARTO_REPLICA_PIN_SECONDS = int(os.environ.get("CARTO_REPLICA_PIN_SECONDS", "15"))
 
 # What one request may cost, checked before any view runs (carto/middleware.py).
 CARTO_MAX_QUERY_PARAMS = int(os.environ.get("CARTO_MAX_QUERY_PARAMS", "100"))
@@ -190,6 +235,10 @@ CARTO_CACHE_DIR = Path(
     os.environ.get("CARTO_CACHE_DIR", BASE_DIR / "data" / "boundaries" / "cache")
 )
 CARTO_BOUNDARIES_MANIFEST = BASE_DIR / "data" / "boundaries" / "manifest.toml"
+# The départements `import_territories` and `import_directory` load when not told:
+# `all` (every one the files cover, overseas included), `demo` (Hauts-de-France and
+# Ariège, what the tests load) or codes separated by commas.
+CARTO_DEPARTEMENTS = os.environ.get("CARTO_DEPARTEMENTS", "all")
 # Base URL of a mirror that serves the manifest's files under their `file` path.
 CARTO_DATA_MIRROR = os.environ.get("CARTO_DATA_MIRROR", "")
 
@@ -213,6 +262,12 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = r"^/(api|ogc|tiles)/.*$"
 CARTO_API_CACHE_SECONDS = int(os.environ.get("CARTO_API_CACHE_SECONDS", "300"))
+
+# -- precomputed coverage and the task queue ---------------------------------------------
+# The coverage of every commune and QPV is computed from geometry by the task queue
+# (procrastinate, in PostgreSQL: `python manage.py procrastinate worker`), never on a
+# request; a full pass shares its facets between this many connections (one per core).
+CARTO_COVERAGE_WORKERS = int(os.environ.get("CARTO_COVERAGE_WORKERS", str(os.cpu_count() or 1)))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "carto.openapi.AutoSchema",
@@ -303,7 +358,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CARTO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The task queue's start-up chatter (« Adding tasks from blueprint ») on every command.
+        "procrastinate.blueprints": {"level": "WARNING"},
+    },
 }
 
 # Production (CARTO_DEBUG=0): HTTPS only, behind a proxy that sets X-Forwarded-Proto.
@@ -328,6 +387,20 @@ CACHES = {
         "LOCATION": "carto_cache",
     }
 }
+# Vector tiles (carto/layers/tiles/) are kept in Redis when CARTO_REDIS_URL is set (e.g.
+# redis://127.0.0.1:6379/1); unset, nothing is cached and PostGIS builds every tile.
+CARTO_REDIS_URL = os.environ.get("CARTO_REDIS_URL", "")
+CACHES["tiles"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CARTO_REDIS_URL,
+        "KEY_PREFIX": "carto-tiles",
+        "TIMEOUT": 24 * 3600,  # keys carry the data's version: an old tile only waits to expire
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if CARTO_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 RATELIMIT_VIEW = "carto.contributions.views.rate_limited"
 # The address a rate limit counts: behind a reverse proxy, the client's from its header.
 RATELIMIT_IP_META_KEY = os.environ.get("CARTO_CLIENT_IP_HEADER") or None

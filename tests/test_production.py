@@ -5,6 +5,7 @@ test database, the responses a TLS proxy would relay, and `check --deploy`.
 Real subprocesses with a clean environment: nothing leaks in from the test process
 but PATH (the virtualenv first, standing for the image's python) and HOME."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -105,15 +107,14 @@ def production_env(django_db_setup, collectstatic) -> dict[str, str]:
     )
 
 
-@pytest.fixture(scope="module")
-def server(production_env, tmp_path_factory):
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
     """gunicorn as the image's CMD starts it; yields its host:port once /healthz answers."""
     netloc = f"127.0.0.1:{free_port()}"
-    env = {**production_env, "CARTO_BIND": netloc, "GUNICORN_WORKERS": "2"}
+    env = {**env, "CARTO_BIND": netloc}
     # As in a container, the TLS proxy is another host, not one gunicorn trusts for its
     # own scheme: Django reads X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER).
     env["FORWARDED_ALLOW_IPS"] = "192.0.2.1"
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(
             [VENV_BIN / "gunicorn", "carto.wsgi:application", "-c", "gunicorn.conf.py"],
@@ -141,6 +142,13 @@ def server(production_env, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(production_env, tmp_path_factory):
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn({**production_env, "GUNICORN_WORKERS": "2"}, log) as netloc:
+        yield netloc
 
 
 def test_dockerfile_collectstatic_writes_the_manifest(collectstatic):
@@ -235,11 +243,12 @@ def test_unknown_api_path_is_a_json_404(server):
     assert json.loads(body)["detail"]
 
 
-SHOW_STATEMENT_TIMEOUT = """
+SHOW_SESSION = """
 from django.db import connection
 with connection.cursor() as cursor:
-    cursor.execute("SHOW statement_timeout")
-    print(cursor.fetchone()[0])
+    for name in ("statement_timeout", "jit", "max_parallel_workers_per_gather"):
+        cursor.execute(f"SHOW {name}")
+        print(cursor.fetchone()[0])
 """
 
 
@@ -249,12 +258,40 @@ def output_of(args: list[str], env: dict[str, str]) -> str:
     return result.stdout.strip()
 
 
-def test_statement_timeout_below_the_worker_timeout_in_the_web_role_only(production_env):
-    web = output_of(["python", "-c", "import carto.wsgi" + SHOW_STATEMENT_TIMEOUT], production_env)
+def test_the_web_role_bounds_statements_and_turns_jit_and_parallel_query_off(production_env):
+    """carto/wsgi.py's role: a statement timeout below the worker's, no JIT, no parallel
+    workers (measured to double the cost of short queries); commands keep the server's."""
+    web = output_of(["python", "-c", "import carto.wsgi" + SHOW_SESSION], production_env)
     worker_timeout = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["timeout"]
-    assert web == "20s" and worker_timeout > 20  # CARTO_WEB_STATEMENT_TIMEOUT_MS's default
-    command = ["python", "manage.py", "shell", "-v", "0", "-c", SHOW_STATEMENT_TIMEOUT]
-    assert output_of(command, production_env) == "0"  # imports and other commands: unbounded
+    assert web.split() == ["20s", "off", "0"]  # CARTO_WEB_STATEMENT_TIMEOUT_MS's default
+    assert worker_timeout > 20
+    command = ["python", "manage.py", "shell", "-v", "0", "-c", SHOW_SESSION]
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT reset_val FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+            [["jit", "max_parallel_workers_per_gather"]],
+        )
+        server = [row[0] for row in cursor.fetchall()]
+    assert output_of(command, production_env).split() == ["0", *server]  # unbounded imports
+
+
+def test_the_web_role_reads_from_a_replica(production_env, tmp_path):
+    """DATABASE_REPLICA_URLS in production: gunicorn's public reads go to `replica_1`, here
+    the test database again under its own application_name, read-only like a standby."""
+    name = f"carto-replica-{secrets.token_hex(4)}"
+    replica = f"{production_env['DATABASE_URL']}?application_name={name}"
+    env = {**production_env, "DATABASE_REPLICA_URLS": replica, "GUNICORN_WORKERS": "1"}
+    with gunicorn(env, tmp_path / "gunicorn.log") as netloc:
+        response, body = fetch(netloc, "/api/v1/actors/?territory=commune:62498")
+        assert response.status == 200 and json.loads(body)["features"]
+        assert "carto_primary" not in (response.headers.get("Set-Cookie") or "")
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is cached per transaction
+            cursor.execute("SELECT query FROM pg_stat_activity WHERE application_name = %s", [name])
+            queries = [row[0] for row in cursor.fetchall()]
+    # The worker's persistent connection (CONN_MAX_AGE) to the replica, its last query
+    # the page of actors.
+    assert len(queries) == 1 and "actors_actor" in queries[0], queries
 
 
 def test_check_deploy_reports_only_the_gdal_warning(production_env):
