@@ -18,15 +18,18 @@ endif
 
 VENDOR_STAMP := static/vendor/.stamp
 
-.PHONY: help run test setup system browser db venv vendor migrate demo lint format fetch clean
+.PHONY: help run test setup system browser db venv vendor migrate demo lint format fetch clean bench bench-tools
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: setup ## Install what is missing, migrate, load the demo data, serve on http://127.0.0.1:8000/
-	$(PY) manage.py runserver 127.0.0.1:8000
+run: setup ## Install what is missing, migrate, load all of France, serve on http://127.0.0.1:8000/ (with the task queue's worker)
+	@# The worker keeps the precomputed coverage in step with the changes made while serving.
+	@$(PY) manage.py procrastinate worker > .worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
-test: setup browser ## The same set-up, then the whole test suite on real PostGIS (browser tests included)
+test: setup browser bench-tools ## The same set-up, then the whole test suite on real PostGIS (browser tests included)
 	$(VENV)/bin/pytest
 
 setup: system venv vendor db migrate demo
@@ -60,10 +63,18 @@ migrate: venv db
 	@# Entries written before the history existed get their first history row (idempotent).
 	@$(PY) manage.py populate_history --auto -v 0
 
-demo: migrate ## Load the demo territories and directory (only what changed is written)
+demo: migrate ## Load the territories and directory of CARTO_DEPARTEMENTS (default: all of France; only what changed)
 	@$(PY) manage.py import_territories --if-changed
-	@$(PY) manage.py import_directory -v 0
+	@$(PY) manage.py import_directory --if-changed -v 0
 	@for sheet in $(wildcard $(SHARED_FIXTURES)/*.txt); do $(PY) manage.py import_fiches "$$sheet" -v 0 > /dev/null; done
+	@# The precomputed coverage: in full the first time and after new territories, else the pending changes.
+	@$(PY) manage.py refresh_coverage --if-stale
+
+bench: system venv vendor bench-tools ## Issue 12's benchmark (wrk, MapServer) on its own database carto_bench; options BENCH_* (bench/README.md)
+	$(PY) -m bench.run
+
+bench-tools: ## What the benchmark and its smoke test need: wrk, MapServer, spawn-fcgi, lighttpd
+	@scripts/setup-bench.sh
 
 fetch: venv ## Download the manifest's files into the cache (needs CARTO_DATA_MIRROR or --mirror)
 	$(PY) manage.py fetch_boundaries

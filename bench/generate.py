@@ -10,44 +10,37 @@ database is never touched: Django is pointed at the benchmark database before it
 any connection, and a database is only ever dropped if its name holds "bench" and differs
 from the project's.
 
-Placement: a few hundred city centres drawn in metropolitan France's box, with Zipf-like
-sizes (a few big cities, many small towns) and a Gaussian spread that grows with the
-city, plus a uniform background (rural actors). A fixed seed gives the same points on
-every run.
+Placement: one generator for the benchmarks and `manage.py generate_benchmark_data`,
+carto/actors/benchmark_data.py. The database gets France's territories (or the
+départements asked for) from `import_territories`, then the actors are placed inside the
+communes in proportion to their population, with realistic kinds, themes and publics
+and the territory codes a real actor gets (COPY, one INSERT … SELECT, derived tables).
+A fixed seed gives the same actors on every run; the query points are drawn the same
+way (a commune by population, a point inside it) with another seed. VACUUM ANALYZE then
+leaves the table as autovacuum would.
 
-Loading follows the project's rule for large imports: COPY into a staging table, then one
-INSERT … SELECT, then VACUUM ANALYZE. The columns the benchmark does not care about are
-copied from one template actor saved by the ORM, so that every NOT NULL column gets the
-model's default without this file listing the schema.
+`insert_points` (the import measured by `make bench`) writes one plain actor at each
+given point: the columns the benchmark does not care about are copied from one template
+actor saved by the ORM, so that every NOT NULL column gets the model's default without
+this file listing the schema.
 
-Usage, from the project root: .venv/bin/python bench/generate.py [--rows N] [--database NAME]
+Usage, from the project root:
+    .venv/bin/python bench/generate.py [--rows N] [--database NAME] [--departements all|09,62]
 (keeps the database, to explore it with psql; bench/knn.py generates its own).
 """
 
 import argparse
-import math
+import io
 import os
-import random
 import time
-from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
 DEFAULT_DATABASE = "carto_bench"
 DEFAULT_ROWS = 200_000
+DEFAULT_DEPARTEMENTS = "all"  # territories imported: `all`, `demo` or codes (import_territories)
 SEED = 20_240_601
-FRANCE_BBOX = (-5.0, 41.3, 9.5, 51.1)  # metropolitan France: min lon, min lat, max lon, max lat
-CITIES = 300
-BACKGROUND_SHARE = 0.15  # actors scattered uniformly, away from any city
-KM_PER_DEGREE_LAT = 110.57
-
-
-@dataclass(frozen=True)
-class City:
-    lon: float
-    lat: float
-    spread_km: float  # standard deviation of its actors' distance to the centre, per axis
 
 
 def setup_django(database: str) -> None:
@@ -101,117 +94,50 @@ def drop_database() -> None:
         )
 
 
-def create_database() -> None:
-    """A fresh benchmark database with carto's schema (the migrations create the extensions)."""
+def create_database(departements: str = DEFAULT_DEPARTEMENTS) -> None:
+    """A fresh benchmark database with carto's schema (the migrations create the extensions)
+    and the territories of these départements (`all`: France)."""
     from django.core.management import call_command
 
     drop_database()
     with admin_connection() as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name())))
     call_command("migrate", verbosity=0, interactive=False)
-
-
-def cities(seed: int = SEED) -> list[City]:
-    """City centres in France's box; the city of rank r is about 1/r as large as the first."""
-    rng = random.Random(seed)
-    min_lon, min_lat, max_lon, max_lat = FRANCE_BBOX
-    return [
-        City(
-            lon=rng.uniform(min_lon, max_lon),
-            lat=rng.uniform(min_lat, max_lat),
-            spread_km=2 + 20 / math.sqrt(rank),
-        )
-        for rank in range(1, CITIES + 1)
-    ]
-
-
-def france_like_points(count: int, seed: int, centres: list[City]) -> list[tuple[float, float]]:
-    """`count` (lon, lat) points: around the centres (Zipf weights), plus a uniform background."""
-    rng = random.Random(seed)
-    min_lon, min_lat, max_lon, max_lat = FRANCE_BBOX
-    cumulative = list(_cumulative(1 / rank for rank in range(1, len(centres) + 1)))
-    points = []
-    for _ in range(count):
-        if rng.random() < BACKGROUND_SHARE:
-            lon, lat = rng.uniform(min_lon, max_lon), rng.uniform(min_lat, max_lat)
-        else:
-            city = rng.choices(centres, cum_weights=cumulative)[0]
-            km_per_degree_lon = KM_PER_DEGREE_LAT * math.cos(math.radians(city.lat))
-            lon = city.lon + rng.gauss(0, city.spread_km) / km_per_degree_lon
-            lat = city.lat + rng.gauss(0, city.spread_km) / KM_PER_DEGREE_LAT
-        points.append(
-            (
-                round(min(max(lon, min_lon), max_lon), 6),  # 6 decimals: about 0.1 m
-                round(min(max(lat, min_lat), max_lat), 6),
-            )
-        )
-    return points
-
-
-def _cumulative(weights):
-    total = 0.0
-    for weight in weights:
-        total += weight
-        yield total
-
-
-def actor_points(rows: int) -> list[tuple[float, float]]:
-    """The benchmark's actors: always the same `rows` points."""
-    return france_like_points(rows, SEED + 1, cities())
+    call_command(
+        "import_territories", departements=[departements], verbosity=0, stdout=io.StringIO()
+    )
 
 
 def query_points(count: int) -> list[tuple[float, float]]:
-    """Where people search from: drawn like the actors (around the same cities), other seed."""
-    return france_like_points(count, SEED + 2, cities())
+    """Where people search from: a commune drawn by population, a point inside it, as the
+    actors are placed (another seed): always the same `count` points."""
+    import numpy as np
+
+    from carto.actors.benchmark_data import load_communes, sample_points
+
+    rng = np.random.default_rng(SEED + 2)
+    communes = load_communes()
+    weights = communes.populations / communes.populations.sum()
+    drawn = rng.choice(len(communes), size=count, p=weights)
+    _index, lon, lat = sample_points(
+        communes.geoms, np.bincount(drawn, minlength=len(communes)), rng
+    )
+    # sample_points sorts by commune: back to the order of the draws.
+    order = np.argsort(np.argsort(drawn, kind="stable"), kind="stable")
+    return [
+        (round(float(x), 6), round(float(y), 6))
+        for x, y in zip(lon[order], lat[order], strict=True)
+    ]
 
 
 def generate(rows: int = DEFAULT_ROWS) -> int:
-    """Insert `rows` published actors into the benchmark database, then VACUUM ANALYZE.
+    """`rows` synthetic actors in the loaded communes (carto/actors/benchmark_data.py), then
+    VACUUM ANALYZE. Returns the number of actors in the table."""
+    from django.db import connection
 
-    Returns the number of actors in the table."""
-    from django.contrib.gis.geos import Point
-    from django.db import connection, transaction
+    from carto.actors import benchmark_data
 
-    from carto.actors.models import Actor, ActorKind, Status
-    from carto.srid import WGS84
-
-    points = actor_points(rows)
-    with transaction.atomic():
-        template = Actor.objects.create(
-            name="modèle",
-            name_key="modele",
-            kind=ActorKind.objects.order_by("position", "slug").first(),
-            source="bench",
-            source_id="modele",
-            location=Point(2.35, 48.85, srid=WGS84),
-            status=Status.PUBLISHED,
-        )
-        varying = {"name", "name_key", "source_id", "location"}
-        copied = [
-            field.column
-            for field in Actor._meta.concrete_fields
-            if not field.primary_key
-            and not field.generated
-            and field.column not in varying
-            and field.column != "search"  # filled by the search trigger
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE bench_point (n integer, lon float8, lat float8)")
-            with cursor.cursor.copy("COPY bench_point (n, lon, lat) FROM STDIN") as copy:
-                for n, (lon, lat) in enumerate(points, start=1):
-                    copy.write_row((n, lon, lat))
-            quote = connection.ops.quote_name
-            cursor.execute(
-                f"INSERT INTO actors_actor (name, name_key, source_id, location, "
-                f"{', '.join(quote(column) for column in copied)}) "
-                f"SELECT 'Acteur ' || p.n, 'acteur ' || p.n, 'bench-' || p.n, "
-                f"ST_SetSRID(ST_MakePoint(p.lon, p.lat), {WGS84}), "
-                f"{', '.join('t.' + quote(column) for column in copied)} "
-                "FROM bench_point p CROSS JOIN actors_actor t WHERE t.id = %s",
-                [template.pk],
-            )
-            cursor.execute("DROP TABLE bench_point")
-        template.delete()
+    benchmark_data.generate(rows, seed=SEED)
     with connection.cursor() as cursor:
         # Outside the transaction: the table as autovacuum would leave it, statistics included.
         cursor.execute("VACUUM ANALYZE actors_actor")
@@ -219,14 +145,67 @@ def generate(rows: int = DEFAULT_ROWS) -> int:
         return cursor.fetchone()[0]
 
 
+def insert_points(points: list[tuple[float, float]], prefix: str = "bench") -> list[int]:
+    """One published actor at each point, by COPY into a staging table then one
+    INSERT … SELECT; inside the caller's transaction. Returns the new actors' ids."""
+    from django.contrib.gis.geos import Point
+    from django.db import connection
+
+    from carto.actors.models import Actor, ActorKind, Status
+    from carto.srid import WGS84
+
+    template = Actor.objects.create(
+        name="modèle",
+        name_key="modele",
+        kind=ActorKind.objects.order_by("position", "slug").first(),
+        source="bench",
+        source_id=f"{prefix}-modele",
+        location=Point(2.35, 48.85, srid=WGS84),
+        status=Status.PUBLISHED,
+    )
+    varying = {"name", "name_key", "source_id", "location"}
+    copied = [
+        field.column
+        for field in Actor._meta.concrete_fields
+        if not field.primary_key
+        and not field.generated
+        and field.column not in varying
+        and field.column != "search"  # filled by the search trigger
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_point (n integer, lon float8, lat float8)")
+        with cursor.cursor.copy("COPY bench_point (n, lon, lat) FROM STDIN") as copy:
+            for n, (lon, lat) in enumerate(points, start=1):
+                copy.write_row((n, lon, lat))
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"INSERT INTO actors_actor (name, name_key, source_id, location, "
+            f"{', '.join(quote(column) for column in copied)}) "
+            f"SELECT 'Acteur ' || p.n, 'acteur ' || p.n, %s || p.n, "
+            f"ST_SetSRID(ST_MakePoint(p.lon, p.lat), {WGS84}), "
+            f"{', '.join('t.' + quote(column) for column in copied)} "
+            "FROM bench_point p CROSS JOIN actors_actor t WHERE t.id = %s RETURNING id",
+            [f"{prefix}-", template.pk],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DROP TABLE bench_point")
+    template.delete()
+    return ids
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="nombre d'acteurs")
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="base recréée")
+    parser.add_argument(
+        "--departements",
+        default=DEFAULT_DEPARTEMENTS,
+        help="territoires importés : all (défaut), demo ou des codes séparés par des virgules",
+    )
     args = parser.parse_args()
     setup_django(args.database)
     started = time.perf_counter()
-    create_database()
+    create_database(args.departements)
     count = generate(args.rows)
     print(
         f"{args.database} : {count} acteurs générés en {time.perf_counter() - started:.1f} s "

@@ -107,12 +107,12 @@ def percentile_95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
-def run(rows: int, queries: int, repeat: int) -> bool:
+def run(rows: int, queries: int, repeat: int, departements: str) -> bool:
     """Generate, check, time and report; True when every check passed."""
     from django.db import connection
 
     started = time.perf_counter()
-    generate.create_database()
+    generate.create_database(departements)
     count = generate.generate(rows)
     generation_s = time.perf_counter() - started
 
@@ -148,6 +148,7 @@ def run(rows: int, queries: int, repeat: int) -> bool:
     checks = plan_checks(plans)
     report(
         count=count,
+        departements=departements,
         generation_s=generation_s,
         queries=queries,
         repeat=repeat,
@@ -165,6 +166,7 @@ def run(rows: int, queries: int, repeat: int) -> bool:
 def report(
     *,
     count,
+    departements,
     generation_s,
     queries,
     repeat,
@@ -185,9 +187,9 @@ def report(
         f"base {generate.database_name()}"
     )
     print(
-        f"Lignes : {_thousands(count)} acteurs ({generate.CITIES} villes, "
-        f"{generate.BACKGROUND_SHARE * 100:.0f} % de fond uniforme, graine {generate.SEED}), "
-        f"générés en {generation_s:.1f} s"
+        f"Lignes : {_thousands(count)} acteurs (dans les communes des départements "
+        f"{departements}, au prorata de la population, graine {generate.SEED}), base migrée "
+        f"et remplie en {generation_s:.1f} s"
     )
     print(
         f"Requêtes : {queries} points × {repeat} répétitions = "
@@ -238,13 +240,16 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="passes mesurées sur ces points")
     parser.add_argument("--keep", action="store_true", help="conserver la base à la fin")
     parser.add_argument("--database", default=generate.DEFAULT_DATABASE, help="base recréée")
+    parser.add_argument(
+        "--departements", default=generate.DEFAULT_DEPARTEMENTS, help="territoires importés"
+    )
     args = parser.parse_args()
     if min(args.rows, args.queries, args.repeat) < 1:
         parser.error("--rows, --queries et --repeat doivent être au moins 1")
 
     generate.setup_django(args.database)
     try:
-        passed = run(args.rows, args.queries, args.repeat)
+        passed = run(args.rows, args.queries, args.repeat, args.departements)
     finally:
         if args.keep:
             print(f"Base {args.database} conservée (--keep).")

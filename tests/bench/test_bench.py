@@ -31,7 +31,8 @@ def bench_database():
 
 
 def test_knn_benchmark_runs_end_to_end(bench_database):
-    tiny = ["--rows", "2000", "--queries", "3", "--repeat", "1", "--database", bench_database]
+    tiny = ["--rows", "2000", "--queries", "3", "--repeat", "1", "--database", bench_database,
+            "--departements", "09"]  # fmt: skip
     result = subprocess.run(
         [sys.executable, "bench/knn.py", *tiny],
         cwd=ROOT,
