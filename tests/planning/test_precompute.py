@@ -205,3 +205,14 @@ def test_the_map_view_bounds_the_territories(client):
     ).json()
     assert {f["properties"]["code"] for f in scoped["features"]} >= {"62498"}
     assert client.get("/api/v1/coverage/", {"level": "bv", "bbox": "3,50,2,51"}).status_code == 400
+
+
+def test_before_the_first_pass_all_of_france_is_a_503_not_a_national_live_computation(client):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE planning_coverage_state SET full_at = NULL")
+    response = client.get("/api/v1/coverage/", {"level": "bv"})
+    assert response.status_code == 503
+    assert "pas encore calculée" in response.json()["detail"]
+    # A territory's coverage is computed on demand meanwhile, and says so.
+    body = client.get("/api/v1/coverage/", {"level": "bv", "territory": "departement:09"}).json()
+    assert body["precomputed"] is False and body["features"]

@@ -4,7 +4,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from carto import csv_export
@@ -15,8 +15,8 @@ from carto.api import feature_collection as spliced_collection
 from carto.openapi import CSV, GEOJSON, csv_document
 from carto.territories.shapes import simplified
 
-from ..coverage import LEVELS, coverage, gaps, precomputed_facets
-from ..precompute import state
+from ..coverage import LEVELS, coverage, facets_for, gaps, precomputed_facets
+from ..precompute import is_ready, state
 from .schemas import COVERAGE, GAPS
 
 CSV_COLUMNS = [
@@ -72,8 +72,21 @@ def _filters(params: dict) -> dict:
     return {key: params[key] for key in ("kind", "theme", "public", "q") if params.get(key)}
 
 
+class CoverageNotReady(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "La couverture nationale n'est pas encore calculée (la file de tâches s'en charge après "
+        "un import) : réessayez dans quelques minutes, ou choisissez un territoire."
+    )
+
+
 def _coverage(params: dict):
-    """The coverage rows a request asks for."""
+    """The coverage rows a request asks for. All of France for a filter the precomputed
+    data answers, before it was first computed: a 503, not a national live computation
+    that would outlast the web worker."""
+    national = not params.get("territory") and not params.get("bbox")
+    if national and facets_for(_filters(params)) is not None and not is_ready():
+        raise CoverageNotReady()
     return coverage(
         params["level"],
         _filters(params),
