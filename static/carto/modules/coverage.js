@@ -39,7 +39,8 @@ export function createCoverage(root, map, config, state, form) {
   let legend = null;
   let asked = 0;
   let viewTimer = null;
-  // Thousands of polygons draw on one canvas, not as as many SVG elements.
+  // The communes in view (thousands of polygons) draw on one canvas, not as as many SVG
+  // elements; the other levels stay SVG (each territory a focusable path).
   const renderer = L.canvas({padding: 0.2});
 
   function inView() { return IN_VIEW.has(state.level) && !state.territory; }
@@ -85,7 +86,7 @@ export function createCoverage(root, map, config, state, form) {
     const breaks = quantileBreaks(values, COLOURS.length);
     const palette = COLOURS.slice(COLOURS.length - breaks.length - 1);
     layer = L.geoJSON(data, {
-      renderer,
+      renderer: inView() ? renderer : undefined,
       style(feature) {
         const value = metricOf(feature.properties);
         return {color: "#333", weight: 0.6, fillOpacity: 0.7, fillColor: value == null ? "#bbb" : palette[classOf(value, breaks)]};
