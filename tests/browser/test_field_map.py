@@ -31,7 +31,10 @@ MARKS = """selector => Object.fromEntries([...document.querySelectorAll(selector
 
 
 def test_the_legend_shows_every_kind_with_its_own_marker(open_page, client, artifacts):
-    page, console = open_page("/carte/?map=50.43,2.83,14&kind=mediatheque&kind=collectivite")
+    # Within the Pas-de-Calais: below the 5 000 actors past which the map draws tiles.
+    page, console = open_page(
+        "/carte/?map=50.43,2.83,14&kind=mediatheque&kind=collectivite&territory=departement:62"
+    )
     wait_loaded(page)
     legend = page.locator(".legende-types")
     assert legend.is_visible() and legend.get_attribute("open") is not None

@@ -14,6 +14,14 @@ from carto.planning.tasks import refresh_coverage
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def nothing_pending():
+    """Changes other tests committed (those with threads of their own connections) are
+    applied first: each test sees only its own."""
+    refresh_derived()
+
+
 FILTERS = [
     {},
     {"kind": ["france-services"]},

@@ -122,14 +122,3 @@ def test_labels_with_line_breaks_stay_in_one_csv_row_and_one_ics_summary(client)
     assert str(events[0]["SUMMARY"]) == "Permanence itinérante : Arras Hôtel de ville"
     csv_text = post(client, api_body(stops=[stop]), export="csv").content.decode()
     assert "Arras Hôtel de ville" in csv_text and "Arras\n" not in csv_text
-
-
-@pytest.mark.parametrize("field", ["date_from", "date_to"])
-def test_dates_outside_the_plannable_years_are_named(client, field):
-    # Found by schemathesis: the year 1357 came back with Paris' local mean time
-    # (+00:09:21) in its date-times, which no calendar reads.
-    response = post(client, api_body(**{field: "1357-03-01", "date_to": "1357-03-02"}))
-    assert response.status_code == 400
-    assert f"« {field} »" in response.json()["detail"]
-    assert "2000–2100" in response.json()["detail"]
-    assert post(client, api_body(date_from="2100-12-30", date_to="2100-12-31")).status_code == 200
