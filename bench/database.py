@@ -297,21 +297,26 @@ def ensure_derived(actors: dict) -> dict:
 
     done = {}
     dataset = actors.get("generated_at")
+    steps = []
     if has_command("refresh_tiles"):
         tiles = marker("tiles")
         if not tiles or tiles.get("dataset") != dataset or not dataset:
-            started = time.perf_counter()
-            call_command("refresh_tiles", verbosity=0)
-            elapsed = time.perf_counter() - started
-            set_marker("tiles", {"dataset": dataset, "seconds": round(elapsed, 1)})
-            log(f"cellules des tuiles recomptées (refresh_tiles, {elapsed:.0f} s)")
-            done["refresh_tiles_s"] = round(elapsed, 1)
+            steps.append(("refresh_tiles", {}, "tiles", "refresh_tiles"))
     if has_command("refresh_coverage"):
+        steps.append(("refresh_coverage", {"if_stale": True}, None, "refresh_coverage --if-stale"))
+    for command, options, key, shown in steps:
         started = time.perf_counter()
-        call_command("refresh_coverage", if_stale=True, verbosity=0)
+        try:
+            call_command(command, verbosity=0, **options)
+        except Exception as exc:  # the run goes on; what depends on it says so
+            log(f"{command} : échec ({type(exc).__name__} : {exc})")
+            done[command] = f"échec : {type(exc).__name__} : {exc}"
+            continue
         elapsed = time.perf_counter() - started
-        log(f"couverture précalculée à jour (refresh_coverage --if-stale, {elapsed:.0f} s)")
-        done["refresh_coverage_s"] = round(elapsed, 1)
+        if key:
+            set_marker(key, {"dataset": dataset, "seconds": round(elapsed, 1)})
+        log(f"{shown} : {elapsed:.0f} s")
+        done[command] = round(elapsed, 1)
     return done
 
 

@@ -144,8 +144,7 @@ def _floor_ratio(key: str, operation: dict, factor: float) -> Check:
     if not ok and ratio is not None:
         gap = (
             f"manque de {carto['p95_ms'] - factor * floor['p95_ms']:.1f} ms "
-            f"(plancher {floor['p95_ms']:.2f} ms) : couche web et file d'attente de 4 "
-            "connexions sur 2 workers"
+            f"(plancher {floor['p95_ms']:.2f} ms) : {WEB_LAYER}"
         )
     return Check(key, target, f"{ratio:.1f} ×" if ratio else "—", ok, gap)
 
@@ -388,8 +387,8 @@ def markdown(results: dict) -> str:
         f"- **Charge** : wrk {options['threads']} threads, {options['connections']} connexions, "
         f"au moins {options['min_requests']} requêtes et {options['duration']} s par opération "
         f"(au plus {options['max_duration']} s) ; carto : gunicorn {results['servers']['carto']['workers']} "
-        "workers synchrones, réglages de production ; MapServer "
-        f"{results['servers']['mapserver'].get('version', '?')} : 2 processus FastCGI "
+        "workers synchrones, réglages de production ; "
+        f"{results['servers']['mapserver'].get('version', 'MapServer')} : 2 processus FastCGI "
         "(spawn-fcgi) derrière lighttpd, gzip par mod_deflate.",
         "",
         "### Côte à côte",

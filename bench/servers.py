@@ -96,6 +96,14 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def _alive(pid: int) -> bool:
+    """Whether this pid still runs a mapserv (a pid reused by another program is not ours)."""
+    try:
+        return "mapserv" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return False
+
+
 def rss_kb(pid: int) -> int | None:
     """Resident memory of a process (VmRSS of /proc, the RSS `ps` shows)."""
     try:
@@ -276,6 +284,13 @@ class MapServer:
         for pid in self.fcgi:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in self.fcgi) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in self.fcgi:  # not our children (spawn-fcgi forked them): by pid only
+            if _alive(pid):
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         self.fcgi = []
 
     def rss_kb(self) -> list[int]:
