@@ -79,10 +79,15 @@ def open_page(browser, api_server):
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: console.errors.append(f"pageerror: {error}"))
-        page.on(
-            "requestfailed",
-            lambda request: _local(request.url) and console.errors.append(f"failed: {request.url}"),
-        )
+
+        def on_failed(request):
+            # A request still in flight when the page navigates away is aborted by the
+            # browser (net::ERR_ABORTED): not a failure of the page (a debounced duplicate
+            # check when the form is sent, on a loaded machine).
+            if _local(request.url) and "ERR_ABORTED" not in (request.failure or ""):
+                console.errors.append(f"failed: {request.url} ({request.failure})")
+
+        page.on("requestfailed", on_failed)
         if path:
             page.goto(api_server + path)
         return page, console
