@@ -93,19 +93,20 @@ def territories_fingerprint() -> str:
 
 
 def state() -> dict:
-    """When the coverage was last computed in full and last updated (None: never)."""
+    """When the coverage was last computed in full and last updated (None: never).
+
+    One row, read on every coverage request: nothing here counts the change log (after
+    a bulk import it holds a row per changed actor)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT full_at, full_seconds, updated_at, territories_sha, "
-            "(SELECT count(*) FROM planning_coverage_change) FROM planning_coverage_state"
+            "SELECT full_at, full_seconds, updated_at, territories_sha FROM planning_coverage_state"
         )
-        full_at, full_seconds, updated_at, sha, pending = cursor.fetchone()
+        full_at, full_seconds, updated_at, sha = cursor.fetchone()
     return {
         "full_at": full_at,
         "full_seconds": full_seconds,
         "updated_at": updated_at,
         "territories_sha": sha,
-        "pending_changes": pending,
     }
 
 

@@ -15,7 +15,7 @@ from carto.api import feature_collection as spliced_collection
 from carto.openapi import CSV, GEOJSON, csv_document
 from carto.territories.shapes import simplified
 
-from ..coverage import LEVELS, coverage, facets_for, gaps, precomputed_facets
+from ..coverage import LEVELS, coverage, facets_for, gaps
 from ..precompute import is_ready, state
 from .schemas import COVERAGE, GAPS
 
@@ -98,10 +98,12 @@ def _coverage(params: dict):
 
 
 def _source(params: dict) -> dict:
-    """Whether the answer came from the precomputed coverage, and as of when."""
-    if precomputed_facets(_filters(params)) is None:
+    """Whether the answer came from the precomputed coverage, and as of when (the rule of
+    coverage.precomputed_facets, on one read of the state)."""
+    current = state()
+    if facets_for(_filters(params)) is None or current["full_at"] is None:
         return {"precomputed": False, "computed_at": None}
-    updated = state()["updated_at"]
+    updated = current["updated_at"]
     return {"precomputed": True, "computed_at": updated.isoformat() if updated else None}
 
 
