@@ -9,11 +9,11 @@ Design choices:
   the transactions that changed actors commit. Statement-level triggers on actors_actor
   record which actors changed (sql/precompute_schema.sql): an import of 100 000 rows
   adds one INSERT … SELECT, and a save adds one row, never a computation.
-- A full pass gives each facet its own table of points with its own GiST index, then
-  probes it once per unit by KNN: a filtered KNN over the whole directory would skip
-  the other facets' points, most of the table for a rare facet. The facets are shared
-  between `CARTO_COVERAGE_WORKERS` connections (one per core); the results go into new
-  tables swapped in at the end, so readers never see a half-computed state.
+- A full pass puts each facet's points in a k-d tree in memory and answers every unit
+  from it (nearest.py); PostGIS measures the actors chosen. 1.6 million KNN probes in
+  PostGIS took minutes on a million actors. The counts are computed meanwhile on a
+  second connection; the results go into new tables swapped in at the end, so readers
+  never see a half-computed state.
 - An incremental pass probes again only the units whose recorded nearest actor changed,
   lets each changed actor improve the units it is now nearer to (a bounded ST_DWithin
   against the recorded distance), and counts again the territories changed actors left
@@ -30,15 +30,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
 from psycopg import sql
 
+from . import nearest
 from .sql import load_queries
 
 FULL_THRESHOLD = 20_000  # changed actors beyond which a full pass is cheaper
 PASS_LOCK = 0x63617274_6F  # pg_advisory_lock key: one pass at a time ("carto")
-DENSE_SHARE = 0.25  # a facet with this share of the points is probed on the directory's index
 NEXT_TABLES = {
     "planning_nearest": (
         "PRIMARY KEY (facet, unit_kind, unit_code)",
@@ -197,37 +199,68 @@ def facet_condition(facet: str) -> sql.Composable:
     )
 
 
-def _probe_dense(facet: str, target: str, use_current: bool) -> None:
-    """One facet holding most of the directory: probed on the directory's own index."""
-
-    def work(conn):
-        with conn.cursor() as cursor:
-            cursor.execute(
-                _query(
-                    "facet_nearest_dense",
-                    conn,
-                    target=sql.Identifier(target),
-                    facet=sql.Literal(facet),
-                    condition=facet_condition(facet),
-                )
-            )
-
-    _on_connection(use_current, work)
-
-
-def _probe_facet(
-    facet: str, index: int, target: str, use_current: bool, source: str = "facet_table"
-) -> None:
-    """One facet's nearest actor for every unit, into `target` (its points from the
-    full pass's table, or from the directory: `facet_table_from_actors`)."""
+def _probe_facet(facet: str, index: int, target: str, use_current: bool) -> None:
+    """A facet an incremental pass finds new: its nearest actor for every unit, into
+    `target`, by KNN probes in PostGIS on its points read from the directory."""
 
     def work(conn):
         points = sql.Identifier(f"planning_points_{index}")
         parts = {"points": points, "facet": sql.Literal(facet)}
         with conn.cursor() as cursor:
-            cursor.execute(_query(source, conn, **parts))
+            cursor.execute(_query("facet_table_from_actors", conn, **parts))
             cursor.execute(_query("facet_nearest", conn, target=sql.Identifier(target), **parts))
             cursor.execute(_query("drop_facet_table", conn, points=points))
+
+    _on_connection(use_current, work)
+
+
+def _nearest_in_memory(target: str, use_current: bool) -> None:
+    """Every facet's nearest actor for every unit, chosen by k-d trees (nearest.py) and
+    measured by PostGIS, into `target`."""
+
+    def work(conn):
+        conn.ensure_connection()
+        raw = conn.connection
+        with conn.cursor() as cursor:
+            cursor.execute(_query("units_in_order"))
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(_query("units_read"), binary=True)
+            units = cursor.fetchall()
+        towns = [(ordinal, lon, lat) for ordinal, lon, lat, outline in units if outline is None]
+        town_ordinals = np.array([ordinal for ordinal, _lon, _lat in towns], dtype=np.int64)
+        town_halls = nearest.unit_vectors([t[1] for t in towns], [t[2] for t in towns])
+        qpv = [(ordinal, outline) for ordinal, _lon, _lat, outline in units if outline]
+        outlines = nearest.Outlines.from_wkb(qpv)
+        outline_ordinals = np.array(outlines.keys, dtype=np.int64)
+        # A facet at a time from the server (a million points for the densest), through
+        # a cursor, which lives in a transaction (a savepoint in a caller's).
+        with raw.transaction(), raw.cursor(name="planning_facet_points", binary=True) as rows:
+            rows.itersize = 1
+            rows.execute(_query("facet_point_arrays"))
+            with raw.cursor() as cursor:
+                for facet, ids, lon, lat in rows:
+                    points = nearest.FacetPoints(ids, lon, lat)
+                    outline_index, qpv_points = points.candidates_for_outlines(outlines)
+                    chosen = np.concatenate(
+                        (points.nearest_to_points(town_halls), qpv_points)
+                    ).astype(np.int64)
+                    units = np.concatenate((town_ordinals, outline_ordinals[outline_index]))
+                    with cursor.copy(_query("copy_candidates")) as stream:
+                        stream.write(
+                            nearest.candidates_copy(
+                                units, points.ids[chosen], points.lon[chosen], points.lat[chosen]
+                            )
+                        )
+                    cursor.execute(
+                        _query(
+                            "nearest_of_candidates",
+                            conn,
+                            target=sql.Identifier(target),
+                            facet=sql.Literal(facet),
+                        )
+                    )
+        with conn.cursor() as cursor:
+            cursor.execute(_query("drop_units_in_order"))
 
     _on_connection(use_current, work)
 
@@ -271,30 +304,19 @@ def _full_refresh(workers: int | None) -> PassSummary:
         cursor.execute(_query("units"))
         cursor.execute(_query("facet_points"))
         cursor.execute(_query("facets"))
-        counted = cursor.fetchall()
-        facets = [facet for facet, _count in counted]
-        most = max((count for _facet, count in counted), default=0)
-        dense = {facet for facet, count in counted if count >= DENSE_SHARE * most}
+        facets = [facet for facet, _count in cursor.fetchall()]
         nearest_next = _create_next(cursor, "planning_nearest")
         counts_next = _create_next(cursor, "planning_facet_count")
 
-    def probe(facet: str, index: int, current: bool) -> None:
-        if facet in dense:
-            _probe_dense(facet, nearest_next, current)
-        else:
-            _probe_facet(facet, index, nearest_next, current)
-
     if use_current:
         _count(counts_next, True)
-        for index, facet in enumerate(facets):
-            probe(facet, index, True)
+        _nearest_in_memory(nearest_next, True)
     else:
-        # The densest (slowest) facets first, so that the threads finish together.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            jobs = [pool.submit(probe, facet, index, False) for index, facet in enumerate(facets)]
-            jobs.append(pool.submit(_count, counts_next, False))
-            for job in jobs:
-                job.result()
+        # The counts (PostgreSQL) while the trees are searched (here).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(_count, counts_next, False)
+            _nearest_in_memory(nearest_next, False)
+            counting.result()
     seconds = time.monotonic() - started
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE planning_nearest, planning_facet_count IN ACCESS EXCLUSIVE MODE")
@@ -335,9 +357,7 @@ def _apply_changes() -> PassSummary | None:
             cursor.execute(_query("new_facets"))
             new_facets = [row[0] for row in cursor.fetchall()]
             for index, facet in enumerate(new_facets):
-                _probe_facet(
-                    facet, index, "planning_nearest", True, source="facet_table_from_actors"
-                )
+                _probe_facet(facet, index, "planning_nearest", True)
             cursor.execute(_query("recount"))
             cursor.execute(_query("mark_updated"))
             cursor.execute(_query("changed_communes"))

@@ -2,8 +2,8 @@
 -- precompute_schema.sql). Named parameters only. Distances are measured on the sphere,
 -- like `near` and the KNN order (`geog <-> point` is exactly ST_Distance(…, false)).
 --
--- A full pass rebuilds everything from geometry: the units, then every facet's points
--- into a table of their own with its GiST index, then one KNN probe per unit and facet.
+-- A full pass rebuilds everything from geometry: the units, every facet's points, whose
+-- nearest to each unit precompute.py finds in memory and PostGIS measures.
 -- An incremental pass reads planning_coverage_change: the units whose nearest actor
 -- changed are probed again, the changed actors improve the units they are now nearer to,
 -- and the counts of every territory they left or joined are counted again.
@@ -32,28 +32,19 @@ ANALYZE planning_unit;
 -- Every listed actor once per facet it belongs to (a host place only in its kind's).
 DROP TABLE IF EXISTS planning_facet_points;
 CREATE UNLOGGED TABLE planning_facet_points AS
-SELECT f.facet, a.id, a.geog
+SELECT f.facet, a.id, ST_X(a.location) AS lon, ST_Y(a.location) AS lat
   FROM actors_actor a
   CROSS JOIN LATERAL unnest(planning_facets_of(a.host_only, a.kind_id, a.themes, a.publics))
         AS f(facet)
  WHERE a.listed AND a.geog IS NOT NULL;
-CREATE INDEX ON planning_facet_points (facet);
 ANALYZE planning_facet_points;
 
 -- name: facets
 SELECT facet, count(*) FROM planning_facet_points GROUP BY facet ORDER BY count(*) DESC;
 
--- name: facet_table
--- One facet's points with their own index: a probe walks only them (a filtered KNN on
--- the whole table would skip the other facets' points, most of them for a rare facet).
-DROP TABLE IF EXISTS {points};
-CREATE TEMPORARY TABLE {points} AS
-SELECT id, geog FROM planning_facet_points WHERE facet = {facet};
-CREATE INDEX ON {points} USING gist (geog);
-ANALYZE {points};
-
 -- name: facet_table_from_actors
--- The same, read from the directory: a facet an incremental pass finds new.
+-- A facet an incremental pass finds new: its points from the directory, with their own
+-- index (a filtered KNN on the whole table would skip the other facets' points).
 DROP TABLE IF EXISTS {points};
 CREATE TEMPORARY TABLE {points} AS
 SELECT a.id, a.geog FROM actors_actor a
@@ -72,21 +63,56 @@ SELECT u.kind, u.code, {facet}, n.id, n.distance
          ORDER BY p.geog <-> COALESCE(u.anchor, u.shape_geog)
          LIMIT 1) n;
 
--- name: facet_nearest_dense
--- A facet holding most of the directory is probed on the directory's own GiST index,
--- filtered: few points are skipped, and no index of a million points is built for it.
+-- name: units_in_order
+-- The units as the search in memory numbers them: communes by their town hall, QPV by
+-- their outline (nearest.py).
+DROP TABLE IF EXISTS planning_unit_order;
+CREATE TEMPORARY TABLE planning_unit_order AS
+SELECT row_number() OVER (ORDER BY kind, code)::int AS ordinal, kind, code,
+       ST_X(anchor::geometry) AS lon, ST_Y(anchor::geometry) AS lat,
+       CASE WHEN anchor IS NULL THEN ST_AsBinary(shape) END AS outline,
+       COALESCE(anchor, shape_geog) AS geog
+  FROM planning_unit;
+CREATE UNIQUE INDEX ON planning_unit_order (ordinal);
+ANALYZE planning_unit_order;
+DROP TABLE IF EXISTS planning_candidate;
+CREATE TEMPORARY TABLE planning_candidate (
+    ordinal int NOT NULL, actor_id bigint NOT NULL, lon float8 NOT NULL, lat float8 NOT NULL
+);
+
+-- name: units_read
+SELECT ordinal, lon, lat, outline FROM planning_unit_order ORDER BY ordinal;
+
+-- name: facet_point_arrays
+-- Every facet's points, as three arrays in the same order (one aggregation feeds them
+-- all), a row per facet.
+SELECT facet, array_agg(id), array_agg(lon), array_agg(lat)
+  FROM planning_facet_points GROUP BY facet;
+
+-- name: copy_candidates
+COPY planning_candidate (ordinal, actor_id, lon, lat) FROM STDIN (FORMAT BINARY);
+
+-- name: nearest_of_candidates
+-- The candidates the search in memory chose (copied into planning_candidate), measured
+-- by PostGIS: for each unit, the least distance (a town hall has one candidate, a QPV
+-- outline a few). Each actor comes with its coordinates, which make the very point of
+-- its `geog`.
 INSERT INTO {target} (unit_kind, unit_code, facet, actor_id, distance_m)
-SELECT u.kind, u.code, {facet}, n.id, n.distance
-  FROM planning_unit u
+SELECT DISTINCT ON (o.ordinal) o.kind, o.code, {facet}, c.actor_id, c.distance
+  FROM planning_candidate p
+  JOIN planning_unit_order o ON o.ordinal = p.ordinal
   CROSS JOIN LATERAL (
-        SELECT a.id, a.geog <-> COALESCE(u.anchor, u.shape_geog) AS distance
-          FROM actors_actor a
-         WHERE a.listed AND a.geog IS NOT NULL AND {condition}
-         ORDER BY a.geog <-> COALESCE(u.anchor, u.shape_geog)
-         LIMIT 1) n;
+        SELECT p.actor_id, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography <-> o.geog
+               AS distance
+  ) c
+ ORDER BY o.ordinal, c.distance, c.actor_id;
+TRUNCATE planning_candidate;
 
 -- name: drop_facet_table
 DROP TABLE IF EXISTS {points};
+
+-- name: drop_units_in_order
+DROP TABLE IF EXISTS planning_unit_order, planning_candidate;
 
 -- name: counts
 -- Every count from the codes stored on each actor at write time.
