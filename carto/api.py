@@ -235,6 +235,7 @@ def gzipped(request, response: HttpResponse) -> HttpResponse:
     leaves a response that already has a Content-Encoding alone."""
     if (
         response.status_code != 200
+        or response.streaming  # a CSV export, written as it streams
         or len(response.content) < 1024
         or not ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     ):

@@ -101,14 +101,17 @@ def state() -> dict:
     a bulk import it holds a row per changed actor)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT full_at, full_seconds, updated_at, territories_sha FROM planning_coverage_state"
+            "SELECT full_at, full_seconds, updated_at, territories_sha, inputs_version "
+            "FROM planning_coverage_state"
         )
-        full_at, full_seconds, updated_at, sha = cursor.fetchone()
+        full_at, full_seconds, updated_at, sha, inputs_version = cursor.fetchone()
     return {
         "full_at": full_at,
         "full_seconds": full_seconds,
         "updated_at": updated_at,
         "territories_sha": sha,
+        # Bumped by every write of the initiatives or the territories (documents.py).
+        "inputs_version": inputs_version,
     }
 
 

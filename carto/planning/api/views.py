@@ -10,11 +10,20 @@ from rest_framework.views import APIView
 from carto import csv_export
 from carto.actors.api.params import SlugListField, TerritoryRefField, programme_field
 from carto.actors.models import ActorKind, Public, Theme
-from carto.api import BBoxField, CachedGetMixin, QueryParams, geojson_response, parse_query
+from carto.api import GEOJSON as GEOJSON_TYPE
+from carto.api import (
+    BBoxField,
+    CachedGetMixin,
+    QueryParams,
+    geojson_response,
+    gzipped,
+    parse_query,
+)
 from carto.api import feature_collection as spliced_collection
 from carto.openapi import CSV, GEOJSON, csv_document
 from carto.territories.shapes import simplified
 
+from .. import documents
 from ..coverage import LEVELS, coverage, facets_for, gaps
 from ..precompute import is_ready, state
 from .schemas import COVERAGE, GAPS
@@ -97,10 +106,9 @@ def _coverage(params: dict):
     )
 
 
-def _source(params: dict) -> dict:
+def _source(params: dict, current: dict) -> dict:
     """Whether the answer came from the precomputed coverage, and as of when (the rule of
-    coverage.precomputed_facets, on one read of the state)."""
-    current = state()
+    coverage.precomputed_facets, on the state read once for the request)."""
     if facets_for(_filters(params)) is None or current["full_at"] is None:
         return {"precomputed": False, "computed_at": None}
     updated = current["updated_at"]
@@ -119,7 +127,30 @@ def csv_response(rows, filename: str) -> HttpResponse:
 TERRITORY_KEYS = {"kind", "code", "name", "population"}
 
 
-def feature_collection(rows, params: dict, **members) -> HttpResponse:
+def answer(request, params: dict, build) -> HttpResponse:
+    """`build(current_state)`'s response; for all of France from the precomputed data, the
+    answer kept whole until that data, the initiatives or the territories change
+    (documents.py), computed by the first request that asks."""
+    current = state()
+    national = not any(params.get(name) for name in ("territory", "bbox", "programme"))
+    if not (
+        national
+        and params["format"] == "geojson"
+        and current["full_at"] is not None
+        and facets_for(_filters(params)) is not None
+    ):
+        return gzipped(request, build(current))
+    digest = documents.key(request.path, params, current)
+    packed = documents.read(digest)
+    if packed is None:
+        built = build(current)
+        if built.status_code != 200:
+            return built
+        packed = documents.keep(digest, built.content)
+    return documents.response(request, packed, GEOJSON_TYPE)
+
+
+def feature_collection(rows, params: dict, current: dict, **members) -> HttpResponse:
     """The rows as Features: each territory's outline simplified for the zoom (cached,
     carto.territories.shapes) and its properties, spliced as text with the coverage
     figures: no GeoJSON is parsed again in Python."""
@@ -144,7 +175,7 @@ def feature_collection(rows, params: dict, **members) -> HttpResponse:
         "programme": params.get("programme", []),
         "bbox": list(params["bbox"]) if params.get("bbox") else None,
         "numberReturned": len(features),
-        **_source(params),
+        **_source(params, current),
         **members,
     }
     return geojson_response(spliced_collection(body, features))
@@ -171,11 +202,15 @@ class CoverageView(CachedGetMixin, APIView):
     )
     def get(self, request):
         params = parse_query(CoverageParams, request)
-        rows = _coverage(params)
-        rows.sort(key=lambda r: r.code)
-        if params["format"] == "csv":
-            return csv_response(rows, f"couverture-{params['level']}.csv")
-        return feature_collection(rows, params)
+
+        def build(current):
+            rows = _coverage(params)
+            rows.sort(key=lambda r: r.code)
+            if params["format"] == "csv":
+                return csv_response(rows, f"couverture-{params['level']}.csv")
+            return feature_collection(rows, params, current)
+
+        return answer(request, params, build)
 
 
 class GapsView(CachedGetMixin, APIView):
@@ -193,9 +228,15 @@ class GapsView(CachedGetMixin, APIView):
     )
     def get(self, request):
         params = parse_query(GapsParams, request)
-        rows = gaps(_coverage(params))
-        total = len(rows)
-        rows = rows[: params["limit"]]
-        if params["format"] == "csv":
-            return csv_response(rows, f"zones-blanches-{params['level']}.csv")
-        return feature_collection(rows, params, count=total, truncated=total > len(rows))
+
+        def build(current):
+            rows = gaps(_coverage(params))
+            total = len(rows)
+            rows = rows[: params["limit"]]
+            if params["format"] == "csv":
+                return csv_response(rows, f"zones-blanches-{params['level']}.csv")
+            return feature_collection(
+                rows, params, current, count=total, truncated=total > len(rows)
+            )
+
+        return answer(request, params, build)

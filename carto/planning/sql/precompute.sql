@@ -127,12 +127,15 @@ SELECT code, f.facet, count(*)
 DROP TABLE IF EXISTS planning_facet_points;
 
 -- name: mark_full
+-- (The national answers kept whole were made of the previous state: coverage_documents.sql.)
 UPDATE planning_coverage_state
    SET full_at = now(), updated_at = now(), full_seconds = %(seconds)s,
        territories_sha = %(territories_sha)s;
+DELETE FROM planning_coverage_document;
 
 -- name: mark_updated
 UPDATE planning_coverage_state SET updated_at = now();
+DELETE FROM planning_coverage_document;
 
 -- name: changed_actors
 -- The pending changes, taken once (a concurrent pass skips the rows another holds), one
