@@ -279,7 +279,13 @@ class Actor(TerritoryAttachment, Provenance):
             models.Index(fields=["siret"], name="actor_siret", condition=~Q(siret="")),
             models.Index(fields=["name_key"], name="actor_name_key"),
             # A commune's actors, recounted alone (the tiles' cells, after a change there).
-            models.Index(fields=["commune_code"], name="actor_commune_code"),
+            # A territory's actors in id order (the API's pages, territory=…): the
+            # planner walks them in one range, never the whole primary key.
+            models.Index(fields=["commune_code", "id"], name="actor_commune_id"),
+            models.Index(fields=["epci_code", "id"], name="actor_epci_id"),
+            models.Index(fields=["bv_code", "id"], name="actor_bv_id"),
+            models.Index(fields=["departement_code", "id"], name="actor_departement_id"),
+            models.Index(fields=["region_code", "id"], name="actor_region_id"),
         ]
 
     def __str__(self) -> str:

@@ -324,6 +324,9 @@ COMBINATIONS = [
     {"public": ["tous-publics"], "theme": ["numerique", "acces-aux-droits"]},
     {"public": ["jeunes"]},
     {"territory": "bv:62498"},
+    {"territory": "commune:62498"},
+    {"territory": "epci:246200364", "theme": ["numerique"]},
+    {"territory": "region:32", "bbox": "2.6,50.3,3.1,50.6"},
     {"territory": "departement:09", "kind": ["france-services"]},
     {"bbox": "2.6,50.3,3.1,50.6"},
     {"q": "france serv lens"},
@@ -345,6 +348,16 @@ def test_the_actors_statement_gives_what_matching_gives(client, combination):
     else:
         assert sorted(got) == sorted(expected)
     assert expected or combination.get("public") == ["jeunes"]
+
+
+def test_a_qpv_of_the_actors_statement_is_what_matching_gives(client):
+    """A QPV has no column of its own: its code among the actor's territory codes."""
+    code = (
+        Actor.objects.listed().exclude(qpv_codes=[]).values_list("qpv_codes", flat=True).first()[0]
+    )
+    expected = Actor.objects.listed().matching({"territory": ("qpv", code)})
+    got = ids(walk(client, "/api/v1/actors/", page_size=997, territory=f"qpv:{code}"))
+    assert sorted(got) == sorted(expected.values_list("id", flat=True)) and got
 
 
 INITIATIVE_COMBINATIONS = [

@@ -274,6 +274,11 @@ def mode_of(params: dict) -> str:
     return "id"
 
 
+# The territory kinds an actor has a column of (commune_code, epci_code…): `kind:code`
+# is in its territory_codes exactly when that column holds the code (attach.sql).
+ACTOR_TERRITORY_COLUMNS = ("commune", "epci", "bv", "departement", "region")
+
+
 def filter_values(entity: Entity, params: dict) -> dict:
     """The statement's filter parameters from validated query parameters (None: unfiltered)."""
     bbox = params.get("bbox")
@@ -293,6 +298,10 @@ def filter_values(entity: Entity, params: dict) -> dict:
         "point": f"SRID=4326;POINT({near[0]!r} {near[1]!r})" if near else None,
         "radius_m": radius_km * 1000 if radius_km is not None else None,
     }
+    if entity is ACTORS and territory and territory[0] in ACTOR_TERRITORY_COLUMNS:
+        # The column of that kind (pages.sql), not the codes: same rows, one index range.
+        values[territory[0]] = territory[1]
+        values["territory"] = None
     if entity is INITIATIVES:
         values["programmes"] = list(params.get("programme") or []) or None
         values["radius_degrees"] = (

@@ -12,12 +12,19 @@
 -- name: actor_filters
 -- Actors as querysets.ActorQuerySet.matching() filters them (tests/actors/test_paging.py
 -- checks both give the same rows). One condition a line: pages.py keeps a line when the
--- parameter its `when:` names is given (`not kinds`: when it is not).
+-- parameter its `when:` names is given (`not kinds`: when it is not). A commune or a
+-- grouping is its own column (the `territory_codes` an actor gets are made of them),
+-- whose (code, id) index serves a page in id order; a QPV, the codes.
 a.listed
 AND NOT a.host_only -- when: not kinds
 AND a.kind_id = ANY (%(kinds)s::text[]) -- when: kinds
 AND a.themes && %(themes)s::varchar[] -- when: themes
 AND a.publics && %(publics)s::varchar[] -- when: publics
+AND a.commune_code = %(commune)s::varchar -- when: commune
+AND a.epci_code = %(epci)s::varchar -- when: epci
+AND a.bv_code = %(bv)s::varchar -- when: bv
+AND a.departement_code = %(departement)s::varchar -- when: departement
+AND a.region_code = %(region)s::varchar -- when: region
 AND a.territory_codes @> ARRAY[%(territory)s::varchar] -- when: territory
 AND ST_Intersects(a.location, ST_MakeEnvelope(%(minx)s::float8, %(miny)s::float8, %(maxx)s::float8, %(maxy)s::float8, 4326)) -- when: minx
 AND a.search @@ to_tsquery('carto_fr', %(tsquery)s::text) -- when: tsquery
