@@ -234,8 +234,13 @@ def statement(entity: Entity, shape: Shape) -> str:
         page = sections["actor_near_page_with_ties" if shape.ties else "actor_near_page"]
     else:
         page = sections["keyed_page"]
+    column = territory_column(entity, shape.given)
+    order = ", ".join(key.sql for key in keys)
     fragments = {
         "summary": sections["summary"],
+        "order": f"{column}, {order}" if column and shape.mode == "id" else order,
+        "count_order": f"ORDER BY {column}" if column else "",
+        "max_id": MAX_ID,
         "counted": sections["counted"] if shape.counting else "NULL::int",
         "tied": sections["tied"] if knn else "false",
         "resume": sections["resume"] if shape.resume else "",
@@ -256,10 +261,24 @@ def statement(entity: Entity, shape: Shape) -> str:
     return Template(text).substitute()  # raises on a marker left unresolved
 
 
+def territory_column(entity: Entity, given: frozenset[str]) -> str | None:
+    """The actor column of the commune or grouping a statement filters on (pages.sql's
+    `${order}`), if any."""
+    if entity is not ACTORS:
+        return None
+    return next((f"a.{kind}_code" for kind in ACTOR_TERRITORY_COLUMNS if kind in given), None)
+
+
 @lru_cache(maxsize=64)
 def count_statement(entity: Entity, given: frozenset[str]) -> str:
     text = compact(_sections()["count"])
-    return Template(text).substitute(table=entity.table, filters=filters_sql(entity.filters, given))
+    column = territory_column(entity, given)
+    filters = Template(filters_sql(entity.filters, given)).substitute(max_id=MAX_ID)
+    return Template(text).substitute(
+        table=entity.table,
+        filters=filters,
+        count_order=f"ORDER BY {column}" if column else "",
+    )
 
 
 # -- a request's page -------------------------------------------------------------------
@@ -274,6 +293,7 @@ def mode_of(params: dict) -> str:
     return "id"
 
 
+MAX_ID = "9223372036854775807::bigint"  # the end of a (code, id) range (pages.sql)
 # The territory kinds an actor has a column of (commune_code, epci_code…): `kind:code`
 # is in its territory_codes exactly when that column holds the code (attach.sql).
 ACTOR_TERRITORY_COLUMNS = ("commune", "epci", "bv", "departement", "region")
