@@ -175,31 +175,16 @@ def _swap(cursor, table: str) -> None:
     cursor.execute(sql.SQL("ANALYZE {table}").format(table=sql.Identifier(table)))
 
 
-def _on_connection(use_current: bool, work) -> None:
-    """Run `work(conn)` on the current connection, or on a new one of its own (autocommit:
+def _on_connection(use_current: bool, work):
+    """`work(conn)` on the current connection, or on a new one of its own (autocommit:
     what it writes is visible to the pass that swaps the tables)."""
     if use_current:
-        work(connection)
-        return
+        return work(connection)
     conn = connections.create_connection("default")
     try:
-        work(conn)
+        return work(conn)
     finally:
         conn.close()
-
-
-def facet_condition(facet: str) -> sql.Composable:
-    """The directory's filter of one facet, as a condition on actors_actor `a` (the same
-    as planning_facets_of, written so that the planner can use the indexes)."""
-    name, _, value = facet.partition(":")
-    if name == "all":
-        return sql.SQL("NOT a.host_only")
-    if name == "kind":
-        return sql.SQL("a.kind_id = {}").format(sql.Literal(value))
-    column = {"theme": "themes", "public": "publics"}[name]
-    return sql.SQL("NOT a.host_only AND a.{} @> ARRAY[{}]::varchar[]").format(
-        sql.Identifier(column), sql.Literal(value)
-    )
 
 
 def _probe_facet(facet: str, index: int, target: str, use_current: bool) -> None:
@@ -217,9 +202,9 @@ def _probe_facet(facet: str, index: int, target: str, use_current: bool) -> None
     _on_connection(use_current, work)
 
 
-def _nearest_in_memory(target: str, use_current: bool) -> None:
+def _nearest_in_memory(target: str, use_current: bool) -> int:
     """Every facet's nearest actor for every unit, chosen by k-d trees (nearest.py) and
-    measured by PostGIS, into `target`."""
+    measured by PostGIS, into `target`. Returns the number of facets."""
 
     def work(conn):
         conn.ensure_connection()
@@ -235,6 +220,7 @@ def _nearest_in_memory(target: str, use_current: bool) -> None:
         qpv = [(ordinal, outline) for ordinal, _lon, _lat, outline in units if outline]
         outlines = nearest.Outlines.from_wkb(qpv)
         outline_ordinals = np.array(outlines.keys, dtype=np.int64)
+        facets = 0
         # A facet at a time from the server (a million points for the densest), through
         # a cursor, which lives in a transaction (a savepoint in a caller's).
         with raw.transaction(), raw.cursor(name="planning_facet_points", binary=True) as rows:
@@ -242,6 +228,7 @@ def _nearest_in_memory(target: str, use_current: bool) -> None:
             rows.execute(_query("facet_point_arrays"))
             with raw.cursor() as cursor:
                 for facet, ids, lon, lat in rows:
+                    facets += 1
                     points = nearest.FacetPoints(ids, lon, lat)
                     outline_index, qpv_points = points.candidates_for_outlines(outlines)
                     chosen = np.concatenate(
@@ -264,8 +251,9 @@ def _nearest_in_memory(target: str, use_current: bool) -> None:
                     )
         with conn.cursor() as cursor:
             cursor.execute(_query("drop_units_in_order"))
+        return facets
 
-    _on_connection(use_current, work)
+    return _on_connection(use_current, work)
 
 
 def _count(target: str, use_current: bool) -> None:
@@ -306,19 +294,17 @@ def _full_refresh(workers: int | None) -> PassSummary:
         cursor.execute("DELETE FROM planning_coverage_change")
         cursor.execute(_query("units"))
         cursor.execute(_query("facet_points"))
-        cursor.execute(_query("facets"))
-        facets = [facet for facet, _count in cursor.fetchall()]
         nearest_next = _create_next(cursor, "planning_nearest")
         counts_next = _create_next(cursor, "planning_facet_count")
 
     if use_current:
         _count(counts_next, True)
-        _nearest_in_memory(nearest_next, True)
+        facets = _nearest_in_memory(nearest_next, True)
     else:
         # The counts (PostgreSQL) while the trees are searched (here).
         with ThreadPoolExecutor(max_workers=1) as pool:
             counting = pool.submit(_count, counts_next, False)
-            _nearest_in_memory(nearest_next, False)
+            facets = _nearest_in_memory(nearest_next, False)
             counting.result()
     seconds = time.monotonic() - started
     with transaction.atomic(), connection.cursor() as cursor:
@@ -330,7 +316,7 @@ def _full_refresh(workers: int | None) -> PassSummary:
         cursor.execute(
             _query("mark_full"), {"seconds": round(seconds, 2), "territories_sha": fingerprint}
         )
-    return PassSummary(full=True, facets=len(facets), seconds=time.monotonic() - started)
+    return PassSummary(full=True, facets=facets, seconds=time.monotonic() - started)
 
 
 # -- incremental pass -------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def compact(query: str) -> str:
 
 def filters_sql(section: str, given: frozenset[str]) -> str:
     """The conditions of a filters section that apply: a line whose `-- when: name` is
-    given (or `not name`, not given), and the lines that name none."""
+    given (or `not name`, not given), and the lines that name none (`${max_id}`: the
+    end of a (code, id) range)."""
     conditions = []
     for line in _sections()[section].splitlines():
         condition, _, when = line.partition("-- when:")
@@ -102,7 +103,7 @@ def filters_sql(section: str, given: frozenset[str]) -> str:
             keep = not when or when in given
         if keep:
             conditions.append(condition)
-    return " ".join(conditions)
+    return Template(" ".join(conditions)).substitute(max_id=MAX_ID)
 
 
 # -- what a collection is made of (fixed mappings: the only SQL text pages.py inserts) ----
@@ -239,8 +240,7 @@ def statement(entity: Entity, shape: Shape) -> str:
     fragments = {
         "summary": sections["summary"],
         "order": f"{column}, {order}" if column and shape.mode == "id" else order,
-        "count_order": f"ORDER BY {column}" if column else "",
-        "max_id": MAX_ID,
+        "count_order": count_order(column),
         "counted": sections["counted"] if shape.counting else "NULL::int",
         "tied": sections["tied"] if knn else "false",
         "resume": sections["resume"] if shape.resume else "",
@@ -269,15 +269,18 @@ def territory_column(entity: Entity, given: frozenset[str]) -> str | None:
     return next((f"a.{kind}_code" for kind in ACTOR_TERRITORY_COLUMNS if kind in given), None)
 
 
+def count_order(column: str | None) -> str:
+    """pages.sql's `${count_order}`: a bounded count through that column's index."""
+    return f"ORDER BY {column}" if column else ""
+
+
 @lru_cache(maxsize=64)
 def count_statement(entity: Entity, given: frozenset[str]) -> str:
     text = compact(_sections()["count"])
-    column = territory_column(entity, given)
-    filters = Template(filters_sql(entity.filters, given)).substitute(max_id=MAX_ID)
     return Template(text).substitute(
         table=entity.table,
-        filters=filters,
-        count_order=f"ORDER BY {column}" if column else "",
+        filters=filters_sql(entity.filters, given),
+        count_order=count_order(territory_column(entity, given)),
     )
 
 

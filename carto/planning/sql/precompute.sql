@@ -39,9 +39,6 @@ SELECT f.facet, a.id, ST_X(a.location) AS lon, ST_Y(a.location) AS lat
  WHERE a.listed AND a.geog IS NOT NULL;
 ANALYZE planning_facet_points;
 
--- name: facets
-SELECT facet, count(*) FROM planning_facet_points GROUP BY facet ORDER BY count(*) DESC;
-
 -- name: facet_table_from_actors
 -- A facet an incremental pass finds new: its points from the directory, with their own
 -- index (a filtered KNN on the whole table would skip the other facets' points).
