@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "carto.layers",
     "carto.planning",
     "carto.contributions",
+    "carto.agenda.credits",
+    "carto.agenda",
 ]
 
 MIDDLEWARE = [
@@ -405,6 +407,11 @@ RATELIMIT_VIEW = "carto.contributions.views.rate_limited"
 # The address a rate limit counts: behind a reverse proxy, the client's from its header.
 RATELIMIT_IP_META_KEY = os.environ.get("CARTO_CLIENT_IP_HEADER") or None
 CARTO_CONTRIBUTION_RATE = os.environ.get("CARTO_CONTRIBUTION_RATE", "10/h")
+
+# The agenda: recurrences expanded this far ahead (a daily job moves the horizon on), and
+# participants reminded this long before a session.
+CARTO_AGENDA_HORIZON_DAYS = int(os.environ.get("CARTO_AGENDA_HORIZON_DAYS", "366"))
+CARTO_AGENDA_REMINDER_HOURS = int(os.environ.get("CARTO_AGENDA_REMINDER_HOURS", "24"))
 
 # Mail: the console in development, SMTP in production (CARTO_EMAIL_*), memory in tests.
 EMAIL_BACKEND = os.environ.get(

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("carto.territories.api.urls")),
     path("", include("carto.actors.api.urls")),
     path("", include("carto.planning.api.urls")),
+    path("", include("carto.agenda.api.urls")),
     path("moderation/", include("carto.contributions.moderation.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema.json", SpectacularJSONAPIView.as_view(), name="schema-json"),
@@ -41,6 +42,8 @@ urlpatterns = [
     path("", include("carto.layers.urls")),
     path("", include("carto.planning.urls")),
     path("", include("carto.contributions.urls")),
+    path("agenda/", include("carto.agenda.urls")),
+    path("", include("carto.agenda.credits.urls")),
     path("admin/", admin.site.urls),
 ]
 

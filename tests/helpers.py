@@ -5,7 +5,9 @@ independently of the application (shapely on the territory outlines, never the
 import json
 import math
 import os
+import threading
 
+from django.db import connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from shapely.geometry import Point, shape
@@ -133,3 +135,48 @@ def haversine_m(lon1, lat1, lon2, lat2) -> float:
         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * 6371008.8 * math.asin(math.sqrt(a))
+
+
+# -- concurrency: what separate requests do, each on its own connection -------------------
+
+
+def in_own_connection(function, *args):
+    """Run in a thread of its own, on its own connection, committed (not in the test's
+    transaction); its result."""
+    result = []
+
+    def run():
+        try:
+            result.append(function(*args))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def together(function, arguments: list, refused: tuple = ()) -> list:
+    """Call function(argument) in one thread per argument, each on its own connection, all
+    released at once; the outcomes ("ok", result), ("refused", exception) for the
+    `refused` exception types, or ("error", exception), in no particular order."""
+    barrier, outcomes = threading.Barrier(len(arguments)), []
+
+    def run(argument):
+        try:
+            barrier.wait()
+            outcomes.append(("ok", function(argument)))
+        except refused as refusal:
+            outcomes.append(("refused", refusal))
+        except Exception as error:  # a deadlock or anything unexpected: the test shows it
+            outcomes.append(("error", error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -7,14 +7,18 @@ The expected public set is written here independently (published, and for an act
 duplicate), never through `listed()`, the definition under test."""
 
 import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.test import Client
+from django.utils import timezone
 
 from carto.actors.models import Actor, Initiative
 from carto.actors.services import attach_actors, attach_initiatives
+from carto.agenda.models import Event, Occurrence
+from carto.agenda.services import save_event
 from carto.planning.services import refresh_derived
 from tests.helpers import body, public_actors
 
@@ -84,7 +88,23 @@ def hidden(db):
     attach_actors([a.id for a in [*actors, child]])
     attach_initiatives([i.id for i in [*initiatives, visible]])
     refresh_derived()  # in the test's transaction: the view holds them if it would
-    return {"actors": actors, "initiatives": initiatives, "child": child, "visible": visible}
+    events = [
+        save_event(Event(
+            title=f"{MARK} événement {state}", status=state, format="atelier",
+            starts_at=timezone.now() + timedelta(days=1), ends_at=timezone.now() + timedelta(days=1, hours=2),
+            location=Point(*LENS, srid=4326), themes=["numerique"], source="test-listed", source_id=state,
+        ))
+        for state in ("pending", "refused", "archived")
+    ]  # fmt: skip
+    # A listed event organised by an unlisted actor: the organiser must not show.
+    visible_event = save_event(Event(
+        title="Événement visible de test", status="published", format="atelier", organizer=pending,
+        starts_at=timezone.now() + timedelta(days=1), ends_at=timezone.now() + timedelta(days=1, hours=2),
+        location=Point(*LENS, srid=4326), source="test-listed", source_id="visible",
+    ))  # fmt: skip
+    sessions = list(Occurrence.objects.filter(event__in=events).values_list("id", flat=True))
+    return {"actors": actors, "initiatives": initiatives, "child": child, "visible": visible,
+            "events": events, "sessions": sessions, "visible_event": visible_event}  # fmt: skip
 
 
 def assert_hidden(response, hidden, where: str) -> None:
@@ -94,8 +114,11 @@ def assert_hidden(response, hidden, where: str) -> None:
         data = json.loads(text)
         features = data.get("features", []) if isinstance(data, dict) else []
         ids = {f.get("id") for f in features}
-        entries = hidden["initiatives"] if "initiatives" in where else hidden["actors"]
-        unlisted = {entry.id for entry in entries}
+        if "events" in where or "agenda" in where:
+            unlisted = set(hidden["sessions"])
+        else:
+            entries = hidden["initiatives"] if "initiatives" in where else hidden["actors"]
+            unlisted = {entry.id for entry in entries}
         assert not ids & unlisted, f"{where} lists unlisted ids {ids & unlisted}"
 
 
@@ -112,6 +135,7 @@ def requests(hidden) -> dict[str, list]:
     here = {"territory": "commune:62498"}
     directory = [{}, here, {"bbox": LENS_BBOX}, around, {"q": MARK}, {"kind": "centre-social"},
                  {"theme": "numerique", **here}, {"format": "csv", **here}]  # fmt: skip
+    events = [{}, here, {"bbox": LENS_BBOX}, around, {"q": MARK}, {"theme": "numerique"}]
     coverage = [{"level": "commune", **here}, {"level": "qpv", **here},
                 {"level": "epci", "territory": LIEVIN_EPCI, "format": "csv"}]  # fmt: skip
     return {
@@ -122,6 +146,10 @@ def requests(hidden) -> dict[str, list]:
         "GET /api/v1/initiatives/{id}/": [(f"/api/v1/initiatives/{i}/", {}) for i in initiative_ids]
         + [(f"/api/v1/initiatives/{hidden['visible'].id}/", {})],
         "GET /api/v1/taxonomy/": [("/api/v1/taxonomy/", {})],
+        "GET /api/v1/events/": [("/api/v1/events/", q) for q in events],
+        "GET /api/v1/events/feed.ics": [("/api/v1/events/feed.ics", q) for q in events],
+        "GET /api/v1/events/{id}/": [(f"/api/v1/events/{e.id}/", {}) for e in hidden["events"]]
+        + [(f"/api/v1/events/{hidden['visible_event'].id}/", {})],
         "GET /api/v1/geocode/": [("/api/v1/geocode/", {"q": "Lens"})],
         "GET /api/v1/export/data-inclusion/structures.json": [
             ("/api/v1/export/data-inclusion/structures.json", q) for q in ({}, {"departement": "62"})
@@ -149,16 +177,17 @@ def requests(hidden) -> dict[str, list]:
         "GET /ogc/conformance": [("/ogc/conformance", {})],
         "GET /ogc/collections": [("/ogc/collections", {})],
         "GET /ogc/collections/{collection_id}": [
-            (f"/ogc/collections/{c}", {}) for c in ("actors", "initiatives")
+            (f"/ogc/collections/{c}", {}) for c in ("actors", "initiatives", "events")
         ],
         "GET /ogc/collections/{collection_id}/items": [
             (f"/ogc/collections/{c}/items", {"bbox": LENS_BBOX, "limit": 1000})
-            for c in ("actors", "initiatives")
+            for c in ("actors", "initiatives", "events")
         ],
         "GET /ogc/collections/{collection_id}/items/{feature_id}": [
             (f"/ogc/collections/actors/items/{i}", {}) for i in actor_ids
         ]
-        + [(f"/ogc/collections/initiatives/items/{i}", {}) for i in initiative_ids],
+        + [(f"/ogc/collections/initiatives/items/{i}", {}) for i in initiative_ids]
+        + [(f"/ogc/collections/events/items/{i}", {}) for i in hidden["sessions"]],
     }  # fmt: skip
 
 
@@ -173,6 +202,9 @@ PAGES = [
     "/territoire/commune/62498/",
     f"/territoire/{LIEVIN_EPCI.replace(':', '/')}/",
     "/territoire/departement/62/",
+    "/agenda/",
+    "/agenda/?vue=mois",
+    "/agenda/?lieu=Lens&periode=mois",
 ]
 
 
@@ -192,6 +224,12 @@ def test_every_operation_of_the_schema_hides_unlisted_entries(client, hidden):
         assert client.get(f"/api/v1/actors/{actor.id}/").status_code == 404
     for initiative in hidden["initiatives"]:
         assert client.get(f"/api/v1/initiatives/{initiative.id}/").status_code == 404
+    for event in hidden["events"]:
+        assert client.get(f"/api/v1/events/{event.id}/").status_code == 404
+        assert client.get(f"/agenda/evenements/{event.id}/").status_code == 404
+    page = client.get(f"/agenda/evenements/{hidden['visible_event'].id}/")
+    assert page.status_code == 200
+    assert_hidden(page, hidden, "agenda event page")
 
 
 def test_the_planning_posts_never_use_unlisted_actors(client, hidden):

@@ -8,6 +8,7 @@ from django.db import connection
 
 from carto.actors.models import Actor, Status
 from carto.contributions.services import EditConflict, save_checked
+from tests.helpers import in_own_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -41,23 +42,6 @@ def test_provenance_and_derived_fields_are_not_editable(actor):
         save_checked(actor, actor.version, {"source_id": "x"}, None, "")
     with pytest.raises(ValueError, match="non modifiable"):
         save_checked(actor, actor.version, {"nope": 1}, None, "")
-
-
-def in_own_connection(function, *args):
-    """Run in a thread of its own, on its own connection, committed (not in the test's
-    transaction): what two moderators' requests do."""
-    result = []
-    thread = threading.Thread(target=lambda: result.append(_closing(function, *args)))
-    thread.start()
-    thread.join()
-    return result[0]
-
-
-def _closing(function, *args):
-    try:
-        return function(*args)
-    finally:
-        connection.close()
 
 
 def test_concurrent_saves_from_one_version_keep_exactly_one():

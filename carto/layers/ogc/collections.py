@@ -1,4 +1,5 @@
-"""The collections served by OGC API Features: the directory and one per territory kind.
+"""The collections served by OGC API Features: the directory, the agenda's upcoming
+sessions, and one per territory kind.
 
 Each collection knows its queryset, how PostGIS builds its features (the same SQL
 functions as the /api/v1/ collections), and how an item id maps to a row. The directory's
@@ -9,13 +10,18 @@ statements (carto/actors/api/pages.py: one statement a page, keyset by id); terr
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from carto.actors.api import pages
 from carto.actors.functions import ActorFeature, InitiativeFeature
 from carto.actors.models import Actor, Initiative
+from carto.agenda.functions import session_feature
+from carto.agenda.models import Occurrence
 from carto.territories.codes import Kind, normalize_code
 from carto.territories.functions import TerritoryFeature
 from carto.territories.models import Territory
@@ -31,6 +37,7 @@ class Collection:
     geometry_field: str
     lookup: Callable[[str], dict]  # item id -> filter kwargs (raises ValueError if malformed)
     entity: pages.Entity | None = None  # a directory collection: paged by pages.fetch
+    key: str = "id"  # the keyset of a collection paged through the ORM (territory_page)
 
     def extent(self) -> list[float] | None:
         box = self.queryset().aggregate(box=Extent(self.geometry_field))["box"]
@@ -54,6 +61,18 @@ def _territory_collection(kind: str) -> Collection:
         feature=lambda: TerritoryFeature(0.0, 6),
         geometry_field="geom",
         lookup=lookup,
+        key="code",
+    )
+
+
+def _upcoming_sessions():
+    """The agenda's sessions from now to the horizon (recurrences already expanded)."""
+    now = timezone.now()
+    return (
+        Occurrence.objects.listed()
+        .between(now, now + timedelta(days=settings.CARTO_AGENDA_HORIZON_DAYS))
+        .with_places_taken()
+        .order_by("id")
     )
 
 
@@ -79,6 +98,17 @@ COLLECTIONS: dict[str, Collection] = {
             geometry_field="location",
             lookup=_int_id,
             entity=pages.INITIATIVES,
+        ),
+        Collection(
+            id="events",
+            title="Agenda : séances à venir",
+            description="Rencontres, ateliers, formations, permanences… une séance par objet (les récurrences développées) ; géométrie : le lieu, nulle pour une séance en ligne.",
+            queryset=_upcoming_sessions,
+            feature=lambda: session_feature(
+                settings.CARTO_SITE_URL.rstrip("/") + "/agenda/evenements/"
+            ),
+            geometry_field="event__location",
+            lookup=_int_id,
         ),
         *[_territory_collection(kind) for kind in Kind.values],
     ]

@@ -274,7 +274,7 @@ class ItemsView(OgcView):
                 raise serializers.ValidationError(
                     {"offset": ["offset et cursor s'excluent : le curseur donne déjà la page"]}
                 )
-            kinds = (int,) if collection.entity else (str,)
+            kinds = (int,) if collection.key == "id" else (str,)
             state = read_cursor(params["cursor"], digest, order, kinds)
             window = pages.Window(
                 limit, after=tuple(state["k"]), position=state["p"], count=state["c"],
@@ -333,13 +333,15 @@ def matches(collection, bbox) -> int:
 
 
 def territory_page(collection, bbox, window: pages.Window) -> pages.Page:
-    """A page of a territory collection, keyset by code (the ORM: at most some 35 000 rows)."""
+    """A page of a collection served through the ORM (territories, at most some 35 000
+    rows; the agenda's sessions), keyset by its `key` (a code, or an id)."""
+    key = collection.key
     queryset = collection.queryset()
     if bbox:
         queryset = queryset.in_bbox(bbox)
-    rows = queryset.filter(code__gt=window.after[0]) if window.after else queryset
+    rows = queryset.filter(**{f"{key}__gt": window.after[0]}) if window.after else queryset
     found = list(
-        rows.annotate(feature=collection.feature()).values_list("code", "feature")[
+        rows.annotate(feature=collection.feature()).values_list(key, "feature")[
             window.offset : window.offset + window.size + 1
         ]
     )
@@ -347,7 +349,7 @@ def territory_page(collection, bbox, window: pages.Window) -> pages.Page:
     if len(found) > window.size and window.after is None:
         counted = queryset.order_by().values("pk")[: pages.count_limit() + 1].count()
     last_key = json.dumps([found[window.size - 1][0]]) if len(found) > window.size else None
-    features = ",".join(feature for _code, feature in found[: window.size])
+    features = ",".join(feature for _key, feature in found[: window.size])
     return pages.settle(window, len(found), features, last_key, counted)
 
 
@@ -362,7 +364,7 @@ class ItemView(OgcView):
                 "feature_id",
                 str,
                 OpenApiParameter.PATH,
-                description="Identifiant : un nombre (acteurs, initiatives) ou un code de territoire.",
+                description="Identifiant : un nombre (acteurs, initiatives, séances) ou un code de territoire.",
             ),
         ],
         responses={(200, GEOJSON): schemas.ITEM, **errors(404)},

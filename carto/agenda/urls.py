@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.agenda, name="agenda"),
+    path("evenements/<int:pk>/", views.event_page, name="agenda-event"),
+    path("seances/<int:pk>.ics", views.session_ics, name="agenda-session-ics"),
+    path("seances/<int:pk>/inscription", views.register, name="agenda-register"),
+    path("seances/<int:pk>/participants/", views.participants, name="agenda-participants"),
+    path("inscriptions/<str:token>/", views.registration_page, name="agenda-registration"),
+]

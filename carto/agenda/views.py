@@ -1,0 +1,279 @@
+"""The agenda's pages: « cette semaine près de chez moi » and the month's calendar, an
+event and its sessions, registering and cancelling, the organiser's list of a session.
+
+The list and the calendar read the same pipeline as the API (EventParams, then
+`Occurrence.objects.listed().matching`): a filter means the same thing everywhere. « Près
+de chez moi » is a commune typed (the first match of the territories' search, its town
+hall) or the visitor's position given by their browser (`near`), 30 km around by default.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections import OrderedDict
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+from rest_framework import serializers
+
+from carto.actors.models import Public, Theme
+from carto.api import parse_fields
+from carto.calendar import DAY_NAMES_FR, PARIS, ZONES
+from carto.contributions.models import Referent
+from carto.contributions.propose.honeypot import is_filled
+from carto.territories.models import Territory
+
+from . import ics, services
+from .api.params import EventParams
+from .forms import AttendanceForm, RegistrationForm
+from .models import Attendance, Event, Format, Level, Occurrence, Registration
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")  # fmt: skip
+PAGE_FILTERS = ("q", "theme", "public", "format", "level", "attendance", "accessible",
+                "holidays", "territory", "near", "radius_km")  # fmt: skip
+LIST_CAP = 300
+
+
+def _week_bounds(today: date) -> tuple[datetime, datetime]:
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(today, time(), PARIS), datetime.combine(
+        monday + timedelta(days=7), time(), PARIS
+    )
+
+
+def agenda(request):
+    """The list (this week by default) or the month's calendar (`vue=mois`)."""
+    query = request.GET.copy()
+    view = query.pop("vue", ["liste"])[-1]
+    place = query.pop("lieu", [""])[-1].strip()
+    period = query.pop("periode", ["semaine"])[-1]
+    month = query.pop("mois", [""])[-1]
+    for name in list(query):
+        if name not in PAGE_FILTERS or query.get(name) == "":
+            del query[name]
+    today = timezone.localdate()
+    commune = None
+    if place and "near" not in query:
+        commune = Territory.objects.filter(kind="commune").search(place).first()
+        if commune is not None and commune.anchor is not None:
+            query["near"] = f"{commune.anchor.x:.6f},{commune.anchor.y:.6f}"
+    if view == "mois":
+        first = _month(month, today)
+        start = datetime.combine(first, time(), PARIS)
+        last = date(first.year, first.month, month_calendar.monthrange(first.year, first.month)[1])
+        end = datetime.combine(last + timedelta(days=1), time(), PARIS)
+    elif period == "mois":
+        start, end = (
+            datetime.combine(today, time(), PARIS),
+            datetime.combine(today + timedelta(days=31), time(), PARIS),
+        )
+    else:
+        start, end = _week_bounds(today)
+        start = max(start, timezone.now())
+    query["from"], query["to"] = start.isoformat(), end.isoformat()
+    problems = {}
+    try:
+        params = parse_fields(EventParams, query)
+        rows = list(
+            Occurrence.objects.listed().matching(params).with_places_taken()
+            .select_related("event__organizer")[: LIST_CAP + 1]
+        )  # fmt: skip
+    except serializers.ValidationError as exc:
+        problems, rows = exc.detail, []
+    truncated = len(rows) > LIST_CAP
+    rows = rows[:LIST_CAP]
+    context = {
+        "rows": rows,
+        "days": _by_day(rows),
+        "truncated": truncated,
+        "problems": problems,
+        "view": view,
+        "period": period,
+        "place": place,
+        "commune": commune,
+        "not_found": bool(place) and commune is None,
+        "request_query": request.GET,
+        "themes": Theme.objects.all(),
+        "publics": Public.objects.all(),
+        "formats": Format.choices,
+        "levels": Level.choices,
+        "attendances": Attendance.choices,
+        "zones": ZONES,
+        "start": start,
+        "end": end,
+        "feed_url": reverse("api-events-feed") + _feed_query(query),
+    }
+    if view == "mois":
+        context.update(_month_grid(first, rows))
+    return render(request, "agenda/agenda.html", context)
+
+
+def _month(text: str, today: date) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def _by_day(rows) -> OrderedDict:
+    days: OrderedDict = OrderedDict()
+    for row in rows:
+        day = row.starts_at.astimezone(PARIS).date()
+        days.setdefault(day, []).append(row)
+    return OrderedDict(
+        (f"{DAY_NAMES_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]}", items)
+        for day, items in days.items()
+    )
+
+
+def _month_grid(first: date, rows) -> dict:
+    by_date: dict[date, list] = {}
+    for row in rows:
+        by_date.setdefault(row.starts_at.astimezone(PARIS).date(), []).append(row)
+    weeks = [
+        [(day, by_date.get(day, []), day.month == first.month) for day in week]
+        for week in month_calendar.Calendar().monthdatescalendar(first.year, first.month)
+    ]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return {
+        "weeks": weeks,
+        "month_label": f"{MONTHS_FR[first.month - 1]} {first.year}",
+        "previous_month": f"{previous:%Y-%m}",
+        "next_month": f"{following:%Y-%m}",
+        "weekday_names": DAY_NAMES_FR,
+    }
+
+
+def _feed_query(query) -> str:
+    kept = query.copy()
+    for name in ("from", "to", "near", "radius_km"):
+        kept.pop(name, None)
+    encoded = kept.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def event_page(request, pk: int):
+    event = get_object_or_404(Event.objects.listed().select_related("organizer", "venue"), pk=pk)
+    upcoming = list(
+        event.occurrences.filter(ends_at__gt=timezone.now()).with_places_taken()
+        .order_by("starts_at")[:60]
+    )  # fmt: skip
+    for occurrence in upcoming:
+        occurrence.places_left = (
+            None if event.capacity is None else max(0, event.capacity - occurrence.places_taken)
+        )
+    return render(
+        request,
+        "agenda/evenement.html",
+        {
+            "event": event,
+            "sessions": upcoming,
+            "form": RegistrationForm(),
+            "initiatives": event.initiatives.filter(listed=True),
+            "feed_url": reverse("api-events-feed") + f"?event={event.pk}",
+        },
+    )
+
+
+def session_ics(request, pk: int):
+    occurrence = get_object_or_404(Occurrence.objects.listed().select_related("event"), pk=pk)
+    response = HttpResponse(
+        ics.session_calendar(occurrence), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="seance-{occurrence.pk}.ics"'
+    return response
+
+
+@require_POST
+@ratelimit(key="ip", rate="20/h", method="POST", block=False)
+def register(request, pk: int):
+    occurrence = get_object_or_404(Occurrence.objects.listed().select_related("event"), pk=pk)
+    event = occurrence.event
+    if getattr(request, "limited", False):
+        return render(request, "contributions/trop_de_demandes.html", status=429)
+    form = RegistrationForm(request.POST)
+    if is_filled(request.POST):  # the honeypot: a robot filled it; it learns nothing
+        return redirect("agenda-event", pk=event.pk)
+    if not form.is_valid():
+        messages.error(request, "Inscription impossible : " + "; ".join(
+            f"{form.fields[name].label if name in form.fields else name} : {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ))  # fmt: skip
+        return redirect("agenda-event", pk=event.pk)
+    try:
+        registered = services.register(
+            occurrence, form.cleaned_data["email"], form.cleaned_data["name"], request.user
+        )
+    except services.RegistrationError as exc:
+        messages.error(request, str(exc))
+        return redirect("agenda-event", pk=event.pk)
+    return redirect("agenda-registration", token=registered.token)
+
+
+@require_http_methods(["GET", "POST"])
+def registration_page(request, token: str):
+    """The participant's page (its link came by mail): the state, the calendar file, cancel."""
+    registration = services.registration_by_token(token)
+    if registration is None:
+        raise Http404("Inscription inconnue : le lien est incomplet ou a été remplacé.")
+    if request.method == "POST":
+        services.cancel(registration)
+        messages.success(request, "Votre inscription est annulée.")
+        return redirect("agenda-registration", token=token)
+    registration.refresh_from_db()
+    return render(
+        request,
+        "agenda/inscription.html",
+        {"registration": registration, "occurrence": registration.occurrence,
+         "event": registration.occurrence.event, "token": token},
+    )  # fmt: skip
+
+
+def can_manage(user, event: Event) -> bool:
+    """The organiser's account, a référent of the event's territories, or staff."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or (event.owner_id and event.owner_id == user.pk):
+        return True
+    referent = Referent.objects.filter(user=user).first()
+    return referent is not None and referent.covers(event.territory_codes)
+
+
+@require_http_methods(["GET", "POST"])
+def participants(request, pk: int):
+    """The organiser's list of a session; after it, who came (and the credits settled)."""
+    occurrence = get_object_or_404(Occurrence.objects.select_related("event"), pk=pk)
+    event = occurrence.event
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('admin:login')}?next={request.path}")
+    if not can_manage(request.user, event):
+        raise PermissionDenied(
+            "Seuls l'organisateur et les référents du territoire voient cette liste."
+        )
+    registrations = occurrence.registrations.exclude(state=Registration.State.CANCELLED)
+    form = AttendanceForm(request.POST or None, registrations=registrations)
+    if request.method == "POST" and form.is_valid():
+        if occurrence.starts_at > timezone.now():
+            messages.error(request, "La présence se note une fois la séance commencée.")
+        else:
+            present = services.mark_attendance(occurrence, form.present_ids(), by=request.user)
+            messages.success(request, f"Présence enregistrée : {present} participant(s).")
+            settled = services.settle_credits(occurrence, by=request.user)
+            if settled:
+                messages.success(request, settled)
+        return redirect("agenda-participants", pk=occurrence.pk)
+    return render(
+        request,
+        "agenda/participants.html",
+        {"occurrence": occurrence, "event": event, "registrations": registrations, "form": form},
+    )
