@@ -42,13 +42,6 @@ PAGE_FILTERS = ("q", "theme", "public", "format", "level", "attendance", "access
 LIST_CAP = 300
 
 
-def _week_bounds(today: date) -> tuple[datetime, datetime]:
-    monday = today - timedelta(days=today.weekday())
-    return datetime.combine(today, time(), PARIS), datetime.combine(
-        monday + timedelta(days=7), time(), PARIS
-    )
-
-
 def agenda(request):
     """The list (this week by default) or the month's calendar (`vue=mois`)."""
     query = request.GET.copy()
@@ -75,9 +68,9 @@ def agenda(request):
             datetime.combine(today, time(), PARIS),
             datetime.combine(today + timedelta(days=31), time(), PARIS),
         )
-    else:
-        start, end = _week_bounds(today)
-        start = max(start, timezone.now())
+    else:  # « cette semaine »: the coming seven days (on a Saturday, more than a weekend)
+        start = timezone.now()
+        end = datetime.combine(today + timedelta(days=7), time(), PARIS)
     query["from"], query["to"] = start.isoformat(), end.isoformat()
     problems = {}
     try:
@@ -261,7 +254,9 @@ def participants(request, pk: int):
             "Seuls l'organisateur et les référents du territoire voient cette liste."
         )
     registrations = occurrence.registrations.exclude(state=Registration.State.CANCELLED)
-    form = AttendanceForm(request.POST or None, registrations=registrations)
+    form = AttendanceForm(
+        request.POST if request.method == "POST" else None, registrations=registrations
+    )
     if request.method == "POST" and form.is_valid():
         if occurrence.starts_at > timezone.now():
             messages.error(request, "La présence se note une fois la séance commencée.")
