@@ -83,6 +83,8 @@ def agenda(request):
         problems, rows = exc.detail, []
     truncated = len(rows) > LIST_CAP
     rows = rows[:LIST_CAP]
+    for row in rows:
+        row.distance_label = distance_label(getattr(row, "distance_m", None))
     context = {
         "rows": rows,
         "days": _by_day(rows),
@@ -107,6 +109,16 @@ def agenda(request):
     if view == "mois":
         context.update(_month_grid(first, rows))
     return render(request, "agenda/agenda.html", context)
+
+
+def distance_label(metres: float | None) -> str:
+    """« 340 m », « 3,7 km », « 12 km »."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return f"{round(metres / 10) * 10:.0f} m"
+    kilometres = metres / 1000
+    return f"{kilometres:.1f} km".replace(".", ",") if kilometres < 10 else f"{kilometres:.0f} km"
 
 
 def _month(text: str, today: date) -> date:

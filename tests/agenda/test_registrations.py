@@ -1,6 +1,7 @@
 """Registering for a session: capacity, waiting list, cancellation, mails with a calendar
 file, reminders, and capacity held under simultaneous registrations."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -131,3 +132,18 @@ def test_simultaneous_registrations_never_overbook(make_event):
             Event.objects.filter(source="test-concurrency").delete()
 
         in_own_connection(clean)
+
+
+def test_the_worker_runs_the_reminders_and_the_horizon_periodically(session, settings):
+    from django.core.management import call_command
+    from procrastinate.contrib.django import app
+
+    periodic = {name for name, _id in app.periodic_registry.periodic_tasks}
+    assert periodic == {"agenda.send_reminders", "agenda.extend_horizon"}
+    settings.CARTO_AGENDA_REMINDER_HOURS = 72
+    services.register(session, "a@example.org")
+    mail.outbox.clear()
+    output = io.StringIO()
+    call_command("agenda_jobs", stdout=output)
+    assert "rappels envoyés : 1" in output.getvalue()
+    assert [m.to for m in mail.outbox] == [["a@example.org"]]
