@@ -283,6 +283,37 @@ def mark_attendance(occurrence: Occurrence, present_ids, by=None) -> int:
     return marked
 
 
+# -- privacy -----------------------------------------------------------------------------
+
+ERASED_DOMAIN = "efface.invalid"  # RFC 2606: no mail ever reaches it
+
+
+@dataclass
+class Erased:
+    registrations: int
+    accounts: int
+
+
+def erase_person(email: str = "", user=None) -> Erased:
+    """Erase a participant on request: their registrations keep their place in the counts
+    (capacity, attendance) but lose the e-mail, the name and the link to the account; their
+    credit accounts are anonymised, entries and totals kept (credits.erase_user)."""
+    registrations = Registration.objects.none()
+    if email:
+        registrations = Registration.objects.filter(email=email.strip().lower())
+    if user is not None:
+        registrations = registrations | Registration.objects.filter(user=user)
+    with transaction.atomic():
+        count = 0
+        for registration in registrations.select_for_update():
+            registration.email = f"efface-{registration.pk}@{ERASED_DOMAIN}"
+            registration.name, registration.user = "", None
+            registration.save(update_fields=["email", "name", "user"])
+            count += 1
+        accounts = ledger.erase_user(user) if user is not None else 0
+    return Erased(count, accounts)
+
+
 # -- knowledge credits -------------------------------------------------------------------
 
 

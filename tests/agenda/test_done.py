@@ -123,3 +123,33 @@ def test_a_participant_short_of_credits_is_named_and_nothing_is_lost(make_event,
     account.refresh_from_db()
     assert account.balance == Decimal("0.00")
     assert ledger.check_invariants(exchange) == []
+
+
+def test_a_participant_is_erased_on_request_and_the_totals_stay_true(make_event, exchange):
+    import io
+
+    from django.core.management import call_command
+
+    from carto.agenda import services
+
+    person = User.objects.create_user("louise")
+    account = Account.objects.create(
+        exchange=exchange, kind="participant", holder=person, pseudonym="Louise D."
+    )
+    referent = User.objects.create_user("ref")
+    exchange.referents.add(referent)
+    ledger.earn_for_volunteering(account, 2, key="b-1", validated_by=referent)
+    session = make_event(registration=True, capacity=3).occurrences.get()
+    services.register(session, "louise@example.org", "Louise", user=person)
+    output = io.StringIO()
+    call_command("erase_participant", email="louise@example.org", username="louise", stdout=output)
+    assert "Inscriptions effacées : 1 ; comptes de crédits anonymisés : 1" in output.getvalue()
+    registration = session.registrations.get()
+    assert (registration.name, registration.user) == ("", None)
+    assert registration.email.endswith("@efface.invalid")
+    assert registration.state == "confirmed"  # the place stays counted
+    account.refresh_from_db()
+    assert (account.pseudonym, account.holder, account.balance) == (
+        "Compte effacé", None, Decimal("2.00"),
+    )  # fmt: skip
+    assert ledger.check_invariants(exchange) == []
