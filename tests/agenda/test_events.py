@@ -219,3 +219,31 @@ def test_registrations_of_a_pending_event_are_refused(make_event):
     with pytest.raises(services.RegistrationError, match="pas ouverte"):
         services.register(event.occurrences.get(), "a@example.org")
     assert not Registration.objects.exists()
+
+
+def test_an_event_written_in_the_admin_is_checked_attached_and_expanded(admin_client):
+    from tests.contributions.test_admin import admin_form_data
+
+    data = admin_form_data(Event, None)
+    start = at(3)
+    data.update(
+        title="Permanence numérique", format="permanence", status="published",
+        starts_at_0=start.strftime("%d/%m/%Y"), starts_at_1="14:00:00",
+        ends_at_0=start.strftime("%d/%m/%Y"), ends_at_1="16:00:00",
+        recurrence="FREQ=WEEKLY;COUNT=4", attendance="sur-place",
+        location='{"type": "Point", "coordinates": [2.8319, 50.4329]}', _save="Enregistrer",
+        **{f"occurrences-{n}_FORMS": "0" for n in ("TOTAL", "INITIAL", "MIN_NUM", "MAX_NUM")},
+    )  # fmt: skip
+    for name in ("starts_at", "ends_at"):
+        data.pop(name, None)
+    bad = admin_client.post("/admin/agenda/event/add/", {**data, "recurrence": "FREQ=HOURLY"})
+    assert bad.status_code == 200 and "fréquence trop courte" in bad.content.decode()
+    response = admin_client.post("/admin/agenda/event/add/", data)
+    errors = getattr(response, "context", None) and response.context["adminform"].form.errors
+    assert response.status_code == 302, errors
+    event = Event.objects.get(title="Permanence numérique")
+    assert "commune:62498" in event.territory_codes
+    assert event.occurrences.count() == 4
+    assert event.history.get().history_change_reason == "création dans l’administration"
+    assert admin_client.get(f"/admin/agenda/event/{event.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/agenda/registration/").status_code == 200
