@@ -8,3 +8,22 @@ class AgendaConfig(AppConfig):
     name = "carto.agenda"
     label = "agenda"
     verbose_name = "Agenda"
+
+    def ready(self):
+        """The agenda's events go through the contributions' proposals and moderation."""
+        from carto.contributions.entries import EntryKind, register
+
+        from .models import Event
+        from .services import reattach
+
+        register(
+            EntryKind(Event, "event", "événement", reattach, MODERATION_FIELDS, editable=False)
+        )
+
+
+# What the moderation page shows of a proposed event.
+MODERATION_FIELDS = [
+    "title", "organizer_name", "organizer", "format", "level", "themes", "publics", "description",
+    "starts_at", "ends_at", "recurrence", "attendance", "place_name", "address", "location",
+    "online_url", "accessible", "capacity", "registration",
+]  # fmt: skip

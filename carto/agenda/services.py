@@ -124,6 +124,23 @@ def save_event(event: Event, reason: str = "") -> Event:
     return event
 
 
+def reattach(ids) -> int:
+    """Territory codes and sessions of these events again, after a checked save (a
+    moderator's decision): the contributions' hook for events."""
+    done = 0
+    for event in Event.objects.filter(pk__in=list(ids)).select_related("venue", "organizer"):
+        attach_event(event)
+        Event.objects.filter(pk=event.pk).update(
+            territory_codes=event.territory_codes, attached_at=event.attached_at,
+            commune_code=event.commune_code, epci_code=event.epci_code,
+            departement_code=event.departement_code, region_code=event.region_code,
+            bv_code=event.bv_code, location=event.location,
+        )  # fmt: skip
+        expand(event)
+        done += 1
+    return done
+
+
 @dataclass
 class Expanded:
     created: int = 0

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import propose, views
 
 urlpatterns = [
     path("", views.agenda, name="agenda"),
+    path("proposer/", propose.propose, name="agenda-propose"),
     path("evenements/<int:pk>/", views.event_page, name="agenda-event"),
     path("seances/<int:pk>.ics", views.session_ics, name="agenda-session-ics"),
     path("seances/<int:pk>/inscription", views.register, name="agenda-register"),

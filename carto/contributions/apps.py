@@ -8,3 +8,8 @@ class ContributionsConfig(AppConfig):
     name = "carto.contributions"
     label = "contributions"
     verbose_name = "Contributions et modération"
+
+    def ready(self):
+        from .entries import register_directory
+
+        register_directory()

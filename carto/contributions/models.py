@@ -98,6 +98,11 @@ class Proposal(models.Model):
     initiative = models.ForeignKey(
         Initiative, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
     )
+    # The agenda's events go through the same flow (contributions.entries: the agenda
+    # registers them; only this key names its model).
+    event = models.ForeignKey(
+        "agenda.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
     changes = models.JSONField(
         default=dict, blank=True, help_text="Valeurs proposées, par champ (corrections)."
     )
@@ -125,7 +130,9 @@ class Proposal(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(actor__isnull=False) | Q(initiative__isnull=False),
+                condition=Q(actor__isnull=False)
+                | Q(initiative__isnull=False)
+                | Q(event__isnull=False),
                 name="proposal_names_an_entry",
             ),
         ]
@@ -138,7 +145,7 @@ class Proposal(models.Model):
 
     @property
     def entry(self):
-        return self.actor or self.initiative
+        return self.actor or self.initiative or self.event
 
     def decide(self, state: str, user, reason: str = "") -> None:
         self.state, self.decided_by, self.reason = state, user, reason

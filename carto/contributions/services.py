@@ -15,9 +15,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from carto.actors.models import Actor, Initiative
-from carto.actors.services import attach_actors, attach_initiatives
 from carto.actors.signals import directory_changed
 from carto.territories.codes import search_key
+
+from .entries import kind_of
 
 # What a hand edit may never set: identity, provenance and derived columns.
 PROTECTED = {
@@ -69,10 +70,7 @@ def save_checked(entry: Actor | Initiative, version: int, values: dict, user, re
         current._history_user = user
         current._change_reason = reason[:REASON_MAX]
         current.save()
-        if model is Actor:
-            attach_actors([current.pk])
-        else:
-            attach_initiatives([current.pk])
+        kind_of(current).attach([current.pk])
         directory_changed.send(sender=save_checked)
     current.refresh_from_db()
     return current

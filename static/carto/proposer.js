@@ -1,7 +1,8 @@
 /* carto — the contribution forms (/proposer/acteur/, /proposer/initiative/, and the follow
  * page that amends them): focus on the error summary, then, for an actor, the map
  * picker, the commune (or address) search, the hours in words and the likely duplicates;
- * for an initiative, its organiser and its territories. Every form works without this
+ * for an initiative, its organiser and its territories; for an event (/agenda/proposer/),
+ * the map picker and the search. Every form works without this
  * script (the position is typed); it only makes them easier. Imports end with « ; »: the
  * production storage rewrites them to the hashed file names. */
 import {readConfig} from "./modules/dom.js";
@@ -19,19 +20,12 @@ const form = document.querySelector("form[data-form]");
 const configNode = document.getElementById("propose-config");
 const config = configNode ? readConfig("propose-config") : null;
 
-function actorForm() {
+// The map picker and the commune (or address) search of a form with a place: an actor's,
+// an event's. `onChange` hears every move of the point.
+function placePicker(onChange) {
   const field = form.querySelector('input[name="position"]');
   const precision = form.querySelector('input[name="precision"]');
-  const name = form.querySelector('input[name="name"]');
-  const siret = form.querySelector('input[name="siret"]');
   const city = form.querySelector('input[name="city"]');
-  const duplicates = createDuplicates(form.querySelector("[data-duplicates]"), config.duplicates);
-
-  function check() {
-    const digits = siret.value.replace(/\s+/g, "");
-    duplicates.check({name: name.value.trim(), siret: /^\d{14}$/.test(digits) ? digits : "", at: picker.position()});
-  }
-
   const place = form.querySelector("[data-place]");
   place.hidden = false;
   const picker = createPicker(place.querySelector("[data-picker]"), field, precision, {
@@ -40,7 +34,7 @@ function actorForm() {
     center: config.center,
     zoom: config.zoom,
     onBasemapOff() { place.querySelector("[data-basemap-off]").hidden = false; },
-    onChange: check
+    onChange
   });
 
   const sources = [territorySource(config.search, ["commune"])];
@@ -60,7 +54,20 @@ function actorForm() {
       }
     }
   });
+  return picker;
+}
 
+function actorForm() {
+  const name = form.querySelector('input[name="name"]');
+  const siret = form.querySelector('input[name="siret"]');
+  const duplicates = createDuplicates(form.querySelector("[data-duplicates]"), config.duplicates);
+
+  function check() {
+    const digits = siret.value.replace(/\s+/g, "");
+    duplicates.check({name: name.value.trim(), siret: /^\d{14}$/.test(digits) ? digits : "", at: picker.position()});
+  }
+
+  const picker = placePicker(check);
   name.addEventListener("change", check);
   siret.addEventListener("change", check);
   hoursPreview(form.querySelector('input[name="opening_hours"]'), form.querySelector("[data-hours-preview]"), config.hours);
@@ -74,3 +81,4 @@ function initiativeForm() {
 
 if (form && config && form.dataset.form === "acteur") { actorForm(); }
 if (form && config && form.dataset.form === "initiative") { initiativeForm(); }
+if (form && config && form.dataset.form === "evenement") { placePicker(() => {}); }

@@ -15,12 +15,15 @@ from django.core.cache import cache
 
 from carto.actors.models import Actor, Initiative, Precision, Status
 from carto.actors.services import attach_actors
+from carto.agenda.models import Event
+from carto.agenda.services import save_event
 from carto.contributions.models import Proposal, Referent, token_hash
 from carto.planning.services import refresh_derived
 from carto.srid import WGS84
 from carto.territories.codes import search_key
 from carto.territories.models import Territory
 from tests import test_listed
+from tests.agenda.test_propose import form_data as agenda_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -565,6 +568,13 @@ def test_proposed_entries_appear_in_no_public_url(client, lens_actor):
         organizer_commune="Lens (62)",
     )  # fmt: skip
     follow_token(client.post("/proposer/initiative/", data))
+    event_form = agenda_form_data(title=f"{mark} événement proposé", organizer_name=f"{mark} org")
+    assert client.post("/agenda/proposer/", event_form).status_code == 302
+    [event] = Event.objects.filter(title__startswith=mark)
+    visible_event = save_event(Event(
+        title="Événement visible", format="atelier", status="published", source="test",
+        starts_at=event.starts_at, ends_at=event.ends_at, location=event.location,
+    ))  # fmt: skip
     actors = list(Actor.objects.filter(name__startswith=mark))
     initiatives = list(Initiative.objects.filter(title__startswith=mark))
     assert len(actors) == 2 and len(initiatives) == 1
@@ -574,6 +584,9 @@ def test_proposed_entries_appear_in_no_public_url(client, lens_actor):
         "initiatives": initiatives,
         "child": lens_actor,
         "visible": Initiative.objects.listed().order_by("id").first(),
+        "events": [event],
+        "sessions": list(event.occurrences.values_list("id", flat=True)),
+        "visible_event": visible_event,
     }
     walk = test_listed.requests(hidden)
     assert test_listed.schema_paths(client) == set(walk)
@@ -584,6 +597,7 @@ def test_proposed_entries_appear_in_no_public_url(client, lens_actor):
             test_listed.assert_hidden(response, hidden, f"{operation} {path}")
     duplicates = "/proposer/doublons/?name=" + mark.replace(" ", "+") + "&lon=2.8319&lat=50.4329"
     pages = [*test_listed.PAGES, "/proposer/acteur/", "/proposer/initiative/", duplicates,
+             "/agenda/proposer/", f"/agenda/evenements/{visible_event.pk}/",
              f"/signaler/acteur/{lens_actor.pk}/"]  # fmt: skip
     for path in pages:
         response = client.get(path)

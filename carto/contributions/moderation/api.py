@@ -31,6 +31,7 @@ from carto.actors.api.params import (
 )
 from carto.actors.models import Actor, ActorKind, Status
 from carto.api import JsonBodyParser, QueryParams, page_url, parse_query
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal
 from carto.contributions.services import EditConflict
 from carto.openapi import ERROR, JSON, PAGING, all_required, array, errors, integer, obj, string
@@ -93,7 +94,7 @@ class ModerationView(APIView):
         """The proposal `pk` if the user may decide on it, else a 404 (as if none)."""
         found = (
             proposals_for(self.request.user)
-            .select_related("actor", "initiative")
+            .select_related("actor", "initiative", "event")
             .filter(pk=pk)
             .first()
         )
@@ -110,7 +111,7 @@ def entry_data(entry) -> dict:
     if isinstance(entry, Actor):
         return {"type": "actor", "id": entry.pk, "name": entry.name,
                 "version": entry.version, "status": entry.status}  # fmt: skip
-    return {"type": "initiative", "id": entry.pk, "title": entry.title,
+    return {"type": kind_of(entry).name, "id": entry.pk, "title": entry.title,
             "version": entry.version, "status": entry.status}  # fmt: skip
 
 
@@ -143,7 +144,7 @@ ENTRY = {
         ),
         all_required(
             {
-                "type": string(enum=["initiative"]),
+                "type": string(enum=["initiative", "event"]),
                 "id": integer(),
                 "title": string(),
                 "version": integer(minimum=1),
@@ -237,7 +238,9 @@ class ProposalListView(ModerationView):
     )
     def get(self, request):
         params = parse_query(QueueParams, request)
-        queryset = proposals_for(request.user).pending().select_related("actor", "initiative")
+        queryset = (
+            proposals_for(request.user).pending().select_related("actor", "initiative", "event")
+        )
         if params.get("territory"):
             queryset = queryset.filter(territory_codes__contains=[":".join(params["territory"])])
         if params.get("kind"):

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from carto.actors.models import Actor, Status
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal
 from carto.contributions.owners import issue_owner_link
 from carto.contributions.services import save_checked
@@ -107,7 +108,7 @@ def publish(proposal: Proposal, version: int, user):
         entry = save_checked(entry, version, values, user, short(f"publication par {who(user)}"))
         _decided(proposal, Proposal.State.PUBLISHED, user)
     _notify(proposal)
-    if proposal.proposer_email:
+    if proposal.proposer_email and kind_of(entry).owner_links:
         # The proposer becomes its owner: a secret link to keep it up to date (owners.py).
         issue_owner_link(entry, proposal.proposer_email, created_by=user)
     return entry

@@ -114,7 +114,9 @@ INITIATIVE_FIELDS = [
 
 def entry_rows(entry) -> list[tuple[str, str]]:
     """(label, value) of the entry's main fields that hold a value (a « no » is none)."""
-    names = ACTOR_FIELDS if isinstance(entry, Actor) else INITIATIVE_FIELDS
+    from ..entries import kind_of
+
+    names = kind_of(entry).fields
     taxonomy = taxonomy_labels()
     rows = []
     for name in names:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from carto.actors.models import Actor, ActorKind
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal
 from carto.contributions.services import EditConflict
 
@@ -59,7 +61,7 @@ class Login(LoginView):
 
 
 def _proposals(user):
-    return proposals_for(user).select_related("actor", "actor__kind", "initiative")
+    return proposals_for(user).select_related("actor", "actor__kind", "initiative", "event")
 
 
 @moderator_required
@@ -94,6 +96,7 @@ def _detail(request, proposal, *, error="", status=200, refuse_form=None):
         "proposal": proposal,
         "entry": entry,
         "is_actor": isinstance(entry, Actor),
+        "entry_kind": kind_of(entry),
         "pending": proposal.state == Proposal.State.PENDING,
         "where": where(entry, names),
         "territories": [territory_label(c, names) for c in proposal.territory_codes if c in names],
@@ -187,6 +190,10 @@ def edit(request, pk):
     the form was opened on; a conflict shows the current values and keeps what was typed."""
     proposal = get_object_or_404(_proposals(request.user).pending(), pk=pk)
     entry = type(proposal.entry).objects.get(pk=proposal.entry.pk)
+    if not kind_of(entry).editable:
+        raise Http404(
+            "Cette fiche se corrige par son auteur (lien de suivi) ou dans l’administration."
+        )
     form = _limit_kinds(edit_form(entry, request.POST or None), request.user)
     context = {
         "proposal": proposal,

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from carto.actors.models import Actor, Initiative, Precision, Status
 from carto.actors.services import attach_actors, attach_initiatives
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal, new_token
 from carto.contributions.services import save_checked
 from carto.srid import WGS84
@@ -67,7 +68,9 @@ def _save_new(entry: Actor | Initiative) -> None:
     entry.save()
 
 
-def _actor_kind(entry: Actor | Initiative) -> str:
+def _actor_kind(entry) -> str:
+    """The kind of actor a référent of some kinds decides on: the actor's, else the
+    organiser's (an initiative, an event)."""
     if isinstance(entry, Actor):
         return entry.kind_id
     return entry.organizer.kind_id if entry.organizer_id else ""
@@ -77,8 +80,7 @@ def _proposal(entry, kind: str, **fields) -> Submitted:
     token, hashed = new_token()
     proposal = Proposal.objects.create(
         kind=kind,
-        actor=entry if isinstance(entry, Actor) else None,
-        initiative=entry if isinstance(entry, Initiative) else None,
+        **{kind_of(entry).name: entry},
         territory_codes=list(entry.territory_codes),
         actor_kind=_actor_kind(entry),
         token_hash=hashed,
@@ -93,6 +95,12 @@ def _new_actor(values: dict) -> Actor:
     attach_actors([actor.pk])
     actor.refresh_from_db()
     return actor
+
+
+def submit_new(entry, proposer: dict, message: str = "") -> Submitted:
+    """The proposal of an entry another app wrote as pending (an event of the agenda):
+    the same flow as actors and initiatives (référents of its territories, follow link)."""
+    return _proposal(entry, Proposal.Kind.NEW, message=message, **proposer)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carto.actors.models import Status
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal, token_hash
 from carto.contributions.notifications import notify_referents, send_follow_link
 from carto.contributions.services import EditConflict
@@ -60,7 +61,7 @@ def _context(request, form) -> dict:
     return context
 
 
-def _deliver(request, submitted: services.Submitted):
+def deliver(request, submitted: services.Submitted):
     """After a proposal is written: its mails, then the follow page (PRG)."""
     send_follow_link(submitted.proposal, submitted.token)
     notify_referents(submitted.proposal)
@@ -82,7 +83,7 @@ def propose_actor(request):
     form = ActorProposalForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         submitted = services.propose_actor(form.entry_values(), form.proposer())
-        return _deliver(request, submitted)
+        return deliver(request, submitted)
     return render(request, "contributions/propose/acteur.html", _context(request, form))
 
 
@@ -99,7 +100,7 @@ def propose_initiative(request):
             _new_organizer(data),
             form.proposer(),
         )
-        return _deliver(request, submitted)
+        return deliver(request, submitted)
     return render(request, "contributions/propose/initiative.html", _context(request, form))
 
 
@@ -114,7 +115,7 @@ def proposal_for(token: str) -> Proposal:
     if not TOKEN_RE.fullmatch(token):
         raise Http404("Lien de suivi inconnu.")
     proposal = (
-        Proposal.objects.select_related("actor__kind", "initiative__organizer")
+        Proposal.objects.select_related("actor__kind", "initiative__organizer", "event")
         .filter(token_hash=token_hash(token))
         .first()
     )
@@ -124,9 +125,11 @@ def proposal_for(token: str) -> Proposal:
 
 
 def amendable(proposal: Proposal) -> bool:
-    """A new entry its proposer may still change: pending, not decided."""
+    """A new entry its proposer may still change (with the forms of this app): pending,
+    not decided."""
     return (
-        proposal.kind == Proposal.Kind.NEW
+        kind_of(proposal.entry).editable
+        and proposal.kind == Proposal.Kind.NEW
         and proposal.state == Proposal.State.PENDING
         and proposal.entry.status == Status.PENDING
     )
@@ -176,7 +179,8 @@ def follow(request, token: str):
         messages.info(request, "Cette proposition a déjà été examinée : elle ne se modifie plus.")
         return _no_referrer(redirect("propose-follow", token=token))
     changes = [(LABELS.get(name, name), value) for name, value in proposal.changes.items()]
-    context = {"proposal": proposal, "entry": proposal.entry, "changes": changes}
+    context = {"proposal": proposal, "entry": proposal.entry, "changes": changes,
+               "entry_kind": kind_of(proposal.entry)}  # fmt: skip
     if form is not None:
         context.update(_context(request, form))
     return _no_referrer(render(request, "contributions/propose/suivi.html", context))
