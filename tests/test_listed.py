@@ -205,6 +205,8 @@ PAGES = [
     "/agenda/",
     "/agenda/?vue=mois",
     "/agenda/?lieu=Lens&periode=mois",
+    "/agenda/savoirs/",
+    "/agenda/proposer/",
 ]
 
 

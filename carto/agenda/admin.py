@@ -11,8 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from carto.territories.admin import MapAdmin
 
-from . import services
-from .models import Event, Occurrence, Registration
+from . import catalogue, services
+from .models import Event, Occurrence, Participant, Registration, Relay, Skill
 
 CREATE_REASON = "création dans l’administration"
 EDIT_REASON = "modification dans l’administration"
@@ -75,3 +75,32 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # a registration comes from its page (capacity, waiting list, mails)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["pseudonym", "commune_code", "consent", "created_at"]
+    search_fields = ["pseudonym"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Skill)
+class SkillAdmin(MapAdmin, admin.ModelAdmin):
+    list_display = ["title", "direction", "level", "status", "commune_code"]
+    list_filter = ["direction", "level", "status"]
+    search_fields = ["title"]
+    autocomplete_fields = ["actor", "participant"]
+    readonly_fields = ["location", "territory_codes", "attached_at", "listed"]
+    exclude = ["commune_code", "epci_code", "departement_code", "region_code", "bv_code"]
+
+    def save_model(self, request, obj, form, change):
+        catalogue.save_skill(obj)
+
+
+@admin.register(Relay)
+class RelayAdmin(admin.ModelAdmin):
+    list_display = ["role", "__str__", "note"]
+    list_filter = ["role"]
+    autocomplete_fields = ["actor", "participant"]
+    exclude = ["commune_code", "epci_code", "departement_code", "region_code", "bv_code",
+               "territory_codes", "attached_at"]  # fmt: skip

@@ -257,3 +257,153 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} — {self.occurrence}"
+
+
+# -- the peer-training catalogue and the relays ---------------------------------------------
+
+
+class Participant(models.Model):
+    """A person who agreed to appear in the catalogue or among the relays: a pseudonym and
+    a commune, never finer (their place on the map is the commune's town hall). The
+    account behind it stays private."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participant"
+    )
+    pseudonym = models.CharField("pseudonyme", max_length=80)
+    commune_code = models.CharField("commune", max_length=5)
+    consent = models.BooleanField(
+        "accepte d’apparaître (pseudonyme et commune)", default=False,
+        help_text="Sans cet accord, rien de la personne n’est public.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "participant·e"
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class SkillQuerySet(models.QuerySet):
+    def listed(self):
+        """Published, and a person's only while they consent to appear."""
+        return self.filter(listed=True).filter(
+            Q(participant__isnull=True) | Q(participant__consent=True)
+        )
+
+
+class Mode(models.TextChoices):
+    ON_SITE = "sur-place", "Sur place"
+    ITINERANT = "itinerant", "En itinérance"
+    ONLINE = "en-ligne", "En ligne"
+
+
+class Skill(TerritoryAttachment):
+    """« Je peux transmettre … » (an offer) or « je cherche à apprendre … » (a request), by
+    an actor of the directory or a consenting participant, placed at the commune."""
+
+    class Direction(models.TextChoices):
+        OFFER = "offer", "Je peux transmettre"
+        REQUEST = "request", "Je cherche à apprendre"
+
+    direction = models.CharField("sens", max_length=8, choices=Direction.choices)
+    title = models.CharField("savoir", max_length=200)
+    description = models.TextField(blank=True)
+    themes = ArrayField(models.SlugField(max_length=60), default=list)
+    level = models.CharField("niveau", max_length=16, choices=Level.choices, blank=True)
+    modes = ArrayField(
+        models.CharField(max_length=10, choices=Mode.choices), default=list, blank=True,
+        verbose_name="où",
+    )  # fmt: skip
+    duration_minutes = models.PositiveIntegerField("durée (minutes)", null=True, blank=True)
+    actor = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="skills"
+    )
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="skills"
+    )
+    location = models.PointField(srid=WGS84, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    listed = models.GeneratedField(
+        expression=Q(status=Status.PUBLISHED),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SkillQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "savoir (offre ou demande)"
+        verbose_name_plural = "savoirs (offres et demandes)"
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor__isnull=False) | Q(participant__isnull=False),
+                name="skill_has_someone",
+            ),
+        ]
+        indexes = [
+            GistIndex(fields=["location"], name="skill_location_gist"),
+            GinIndex(fields=["themes"], name="skill_themes_gin"),
+            GinIndex(fields=["territory_codes"], name="skill_territories_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_modes_display(self) -> list[str]:
+        return [Mode(mode).label for mode in self.modes if mode in Mode.values]
+
+    @property
+    def who(self) -> str:
+        """The public name: the actor's, or the participant's pseudonym."""
+        if self.actor_id:
+            return self.actor.name
+        return self.participant.pseudonym if self.participant_id else ""
+
+
+class Relay(TerritoryAttachment):
+    """A relay or facilitator of some territories (an « habitant-relais numérique », a
+    « référent KAT », a facilitator of a network), listed on their sheets."""
+
+    class Role(models.TextChoices):
+        RELAY = "relais", "Relais"
+        DIGITAL_RELAY = "relais-numerique", "Habitant·e-relais numérique"
+        FACILITATOR = "facilitateur", "Facilitateur·rice"
+        KAT_REFERENT = "referent-kat", "Référent·e KAT"
+
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    actor = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="relays"
+    )
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="relays"
+    )
+    territories = ArrayField(
+        models.CharField(max_length=24), verbose_name="territoires relayés",
+        help_text="« kind:code » : communes, EPCI, bassins de vie, départements.",
+    )  # fmt: skip
+    themes = ArrayField(models.SlugField(max_length=60), default=list, blank=True)
+    note = models.CharField("précision", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "relais"
+        verbose_name_plural = "relais et facilitateurs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor__isnull=False) | Q(participant__isnull=False),
+                name="relay_has_someone",
+            ),
+        ]
+        indexes = [GinIndex(fields=["territories"], name="relay_territories_gin")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} : {self.who}"
+
+    @property
+    def who(self) -> str:
+        if self.actor_id:
+            return self.actor.name
+        return self.participant.pseudonym if self.participant_id else ""

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import FloatField, Func
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,10 +31,11 @@ from carto.contributions.models import Referent
 from carto.contributions.propose.honeypot import is_filled
 from carto.territories.models import Territory
 
-from . import ics, services
+from . import catalogue, ics, services
 from .api.params import EventParams
 from .forms import AttendanceForm, RegistrationForm
-from .models import Attendance, Event, Format, Level, Occurrence, Registration
+from .models import Attendance, Event, Format, Level, Occurrence, Registration, Skill
+from .querysets import Distance, Geography
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")  # fmt: skip
@@ -109,6 +111,10 @@ def agenda(request):
     if view == "mois":
         context.update(_month_grid(first, rows))
     return render(request, "agenda/agenda.html", context)
+
+
+def _as_geography(field: str) -> Func:
+    return Func(field, template="(%(expressions)s)::geography", output_field=FloatField())
 
 
 def distance_label(metres: float | None) -> str:
@@ -284,3 +290,53 @@ def participants(request, pk: int):
         "agenda/participants.html",
         {"occurrence": occurrence, "event": event, "registrations": registrations, "form": form},
     )
+
+
+# -- the peer-training catalogue ----------------------------------------------------------
+
+SKILLS_SHOWN = 100
+
+
+def skills(request):
+    """Offers and requests of the catalogue: by direction, theme, level, near a commune."""
+    query = request.GET
+    rows = Skill.objects.listed().select_related("actor", "participant")
+    direction = query.get("sens", "")
+    if direction in Skill.Direction.values:
+        rows = rows.filter(direction=direction)
+    theme = query.get("theme", "")
+    if theme:
+        rows = rows.filter(themes__contains=[theme])
+    level = query.get("level", "")
+    if level in Level.values:
+        rows = rows.filter(level=level)
+    place = query.get("lieu", "").strip()
+    commune = None
+    if place:
+        commune = Territory.objects.filter(kind="commune").search(place).first()
+    if commune is not None and commune.anchor is not None:
+        rows = rows.filter(location__isnull=False).annotate(
+            distance_m=Distance(_as_geography("location"), Geography(commune.anchor))
+        ).order_by("distance_m", "id")  # fmt: skip
+    rows = list(rows[:SKILLS_SHOWN])
+    for row in rows:
+        row.distance_label = distance_label(getattr(row, "distance_m", None))
+    return render(
+        request,
+        "agenda/savoirs.html",
+        {"rows": rows, "themes": Theme.objects.all(), "levels": Level.choices,
+         "directions": Skill.Direction.choices, "query": query, "commune": commune,
+         "not_found": bool(place) and commune is None},
+    )  # fmt: skip
+
+
+def skill_page(request, pk: int):
+    """An offer or a request; a request with the offers and sessions that match it."""
+    skill = get_object_or_404(Skill.objects.listed().select_related("actor", "participant"), pk=pk)
+    context = {"skill": skill, "offers": [], "sessions": []}
+    if skill.direction == Skill.Direction.REQUEST:
+        context["offers"] = catalogue.matching_offers(skill)
+        for offer in context["offers"]:
+            offer.distance_label = distance_label(getattr(offer, "distance_m", None))
+        context["sessions"] = catalogue.matching_sessions(skill)
+    return render(request, "agenda/savoir.html", context)

@@ -1,0 +1,121 @@
+"""The peer-training catalogue: offers (« je peux transmettre … ») and requests (« je
+cherche à apprendre … ») placed at the commune, matched by theme and distance, and the
+relays of a territory.
+
+A person appears only by their pseudonym and commune, and only while they consent
+(`Skill.objects.listed()`); their point is the commune's town hall, never finer. A request
+is matched to the listed offers that share one of its themes (and its level, when both
+say one), nearest first, and to the upcoming sessions of the agenda on those themes
+within MATCH_RADIUS_KM."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.gis.geos import Point
+from django.db.models import FloatField, Func, Q
+from django.utils import timezone
+
+from carto.srid import WGS84
+from carto.territories.models import Territory
+
+from .models import Occurrence, Relay, Skill
+from .querysets import Distance, Geography
+
+
+def _geography(field: str) -> Func:
+    return Func(field, template="(%(expressions)s)::geography", output_field=FloatField())
+
+
+MATCH_RADIUS_KM = 30
+MATCH_DAYS = 90
+MATCHES = 10
+
+
+def place_at_commune(skill: Skill) -> Skill:
+    """The skill's point and territory codes: its actor's, else its participant's commune
+    (the town hall: a person is never placed finer)."""
+    if skill.actor_id:
+        source = skill.actor
+        skill.location = source.location
+    else:
+        commune = Territory.objects.filter(
+            kind="commune", code=skill.participant.commune_code
+        ).first()
+        if commune is None:
+            raise ValueError(f"commune inconnue : {skill.participant.commune_code}")
+        source = commune
+        skill.location = (
+            Point(commune.anchor.x, commune.anchor.y, srid=WGS84) if commune.anchor else None
+        )
+        skill.commune_code = commune.code
+    if skill.actor_id:
+        for name in ("commune_code", "epci_code", "departement_code", "region_code", "bv_code"):
+            setattr(skill, name, getattr(source, name))
+        skill.territory_codes = list(source.territory_codes)
+    else:
+        codes = {f"commune:{source.code}"}
+        for kind, code in (("epci", source.epci_code), ("departement", source.departement_code),
+                           ("region", source.region_code), ("bv", source.bv_code)):  # fmt: skip
+            setattr(skill, f"{kind}_code", code or "")
+            if code:
+                codes.add(f"{kind}:{code}")
+        skill.territory_codes = sorted(codes)
+    skill.attached_at = timezone.now()
+    return skill
+
+
+def save_skill(skill: Skill) -> Skill:
+    place_at_commune(skill)
+    skill.save()
+    return skill
+
+
+def matching_offers(request: Skill, limit: int = MATCHES):
+    """Listed offers sharing a theme (and the level, when both say one), nearest first."""
+    offers = (
+        Skill.objects.listed()
+        .filter(direction=Skill.Direction.OFFER, themes__overlap=request.themes)
+        .exclude(participant_id=request.participant_id or -1)
+    )
+    if request.level:
+        offers = offers.filter(level__in=["", request.level])
+    if request.location is None:
+        return list(offers.select_related("actor", "participant")[:limit])
+    here = Geography(request.location)
+    return list(
+        offers.filter(location__isnull=False)
+        .annotate(distance_m=Distance(_geography("location"), here))
+        .select_related("actor", "participant")
+        .order_by("distance_m", "id")[:limit]
+    )
+
+
+def matching_sessions(request: Skill, limit: int = MATCHES):
+    """Upcoming listed sessions on the request's themes near it (or online)."""
+    now = timezone.now()
+    sessions = (
+        Occurrence.objects.listed()
+        .between(now, now + timedelta(days=MATCH_DAYS))
+        .filter(cancelled=False, event__themes__overlap=request.themes)
+        .select_related("event")
+    )
+    if request.level:
+        sessions = sessions.filter(event__level__in=["", request.level])
+    if request.location is None:
+        return list(sessions.order_by("starts_at")[:limit])
+    near = sessions.near(request.location.x, request.location.y, MATCH_RADIUS_KM)
+    found = {o.pk: o for o in near.order_by("starts_at")[:limit]}
+    for occurrence in sessions.filter(event__attendance="en-ligne").order_by("starts_at")[:limit]:
+        found.setdefault(occurrence.pk, occurrence)
+    return sorted(found.values(), key=lambda o: o.starts_at)[:limit]
+
+
+def relays_of(kind: str, code: str):
+    """The relays and facilitators listed for a territory (a person's only with consent)."""
+    return (
+        Relay.objects.filter(territories__contains=[f"{kind}:{code}"])
+        .filter(Q(participant__isnull=True) | Q(participant__consent=True))
+        .select_related("actor", "participant")
+        .order_by("role", "id")
+    )

@@ -1,0 +1,14 @@
+"""What the agenda adds to other apps' pages (a territory's sheet), without those apps
+importing it: `{% load agenda %}{% relays territory %}`."""
+
+from django import template
+
+from ..catalogue import relays_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("agenda/_relais.html")
+def relays(territory):
+    """The relays and facilitators of this territory."""
+    return {"relays": list(relays_of(territory.kind, territory.code))}
