@@ -8,6 +8,8 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from carto.agenda import views as agenda_views
+
 from . import views
 
 api_v1 = [
@@ -43,6 +45,7 @@ urlpatterns = [
     path("", include("carto.planning.urls")),
     path("", include("carto.contributions.urls")),
     path("agenda/", include("carto.agenda.urls")),
+    path("experiences/", agenda_views.experiences, name="experiences"),
     path("", include("carto.agenda.credits.urls")),
     path("admin/", admin.site.urls),
 ]

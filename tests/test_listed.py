@@ -206,6 +206,7 @@ PAGES = [
     "/agenda/?vue=mois",
     "/agenda/?lieu=Lens&periode=mois",
     "/agenda/savoirs/",
+    "/experiences/",
     "/agenda/proposer/",
 ]
 

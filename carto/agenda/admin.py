@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from carto.territories.admin import MapAdmin
 
 from . import catalogue, services
-from .models import Event, Occurrence, Participant, Registration, Relay, Skill
+from .models import Event, Occurrence, Participant, Registration, Relay, Skill, Testimony
 
 CREATE_REASON = "création dans l’administration"
 EDIT_REASON = "modification dans l’administration"
@@ -104,3 +104,13 @@ class RelayAdmin(admin.ModelAdmin):
     autocomplete_fields = ["actor", "participant"]
     exclude = ["commune_code", "epci_code", "departement_code", "region_code", "bv_code",
                "territory_codes", "attached_at"]  # fmt: skip
+
+
+@admin.register(Testimony)
+class TestimonyAdmin(admin.ModelAdmin):
+    list_display = ["author", "initiative", "status", "created_at"]
+    list_filter = ["status"]
+    autocomplete_fields = ["initiative"]
+    formfield_overrides = {
+        models.URLField: {"widget": AdminURLFieldWidget, "assume_scheme": "https"},
+    }

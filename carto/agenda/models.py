@@ -407,3 +407,31 @@ class Relay(TerritoryAttachment):
         if self.actor_id:
             return self.actor.name
         return self.participant.pseudonym if self.participant_id else ""
+
+
+# -- the « banque des expériences » -------------------------------------------------------
+
+
+class Testimony(models.Model):
+    """A testimony on an initiative (the « banque des expériences »), optionally with a
+    video link: shown as a link, never embedded, so no third-party player loads before the
+    visitor asks for it."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="testimonies")
+    author = models.CharField("qui témoigne (pseudonyme ou rôle)", max_length=120)
+    text = models.TextField("témoignage", blank=True)
+    video_url = models.URLField("vidéo", max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "témoignage"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text="") | ~Q(video_url=""), name="testimony_says_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} sur {self.initiative}"

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import FloatField, Func
+from django.db.models import FloatField, Func, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from rest_framework import serializers
 
-from carto.actors.models import Public, Theme
+from carto.actors.models import Initiative, Public, Theme
 from carto.api import parse_fields
 from carto.calendar import DAY_NAMES_FR, PARIS, ZONES
 from carto.contributions.models import Referent
@@ -34,7 +34,16 @@ from carto.territories.models import Territory
 from . import catalogue, ics, services
 from .api.params import EventParams
 from .forms import AttendanceForm, RegistrationForm
-from .models import Attendance, Event, Format, Level, Occurrence, Registration, Skill
+from .models import (
+    Attendance,
+    Event,
+    Format,
+    Level,
+    Occurrence,
+    Registration,
+    Skill,
+    Testimony,
+)
 from .querysets import Distance, Geography
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -340,3 +349,47 @@ def skill_page(request, pk: int):
             offer.distance_label = distance_label(getattr(offer, "distance_m", None))
         context["sessions"] = catalogue.matching_sessions(skill)
     return render(request, "agenda/savoir.html", context)
+
+
+# -- the « banque des expériences » -----------------------------------------------------
+
+EXPERIENCES_SHOWN = 60
+RETEX_FIELDS = [
+    "results_territory",
+    "results_centre",
+    "results_inhabitants",
+    "limits",
+    "perspectives",
+]
+
+
+def experiences(request):
+    """Listed initiatives with their retex (results, limits, perspectives), published
+    testimonies and the listed events where they were presented, by territory and theme."""
+    query = request.GET
+    retex = Q()
+    for name in RETEX_FIELDS:
+        retex |= ~Q(**{name: ""})
+    rows = Initiative.objects.listed().filter(retex | Q(testimonies__status="published")).distinct()
+    territory = query.get("territoire", "").strip()
+    if territory and ":" in territory:
+        rows = rows.filter(territory_codes__contains=[territory])
+    theme = query.get("theme", "")
+    if theme:
+        rows = rows.filter(themes__contains=[theme])
+    rows = list(
+        rows.select_related("organizer")
+        .prefetch_related(
+            Prefetch("testimonies", Testimony.objects.filter(status="published"), to_attr="shown_testimonies"),
+            Prefetch("events", Event.objects.listed().order_by("starts_at"), to_attr="shown_events"),
+        )
+        .order_by("title", "id")[:EXPERIENCES_SHOWN]
+    )  # fmt: skip
+    departements = (
+        Territory.objects.filter(kind="departement").order_by("code").only("code", "name")
+    )
+    return render(
+        request,
+        "agenda/experiences.html",
+        {"rows": rows, "themes": Theme.objects.all(), "query": query, "departements": departements},
+    )
