@@ -13,19 +13,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.gis.geos import Point
-from django.db.models import FloatField, Func, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from carto.srid import WGS84
 from carto.territories.models import Territory
 
 from .models import Occurrence, Relay, Skill
-from .querysets import Distance, Geography
-
-
-def _geography(field: str) -> Func:
-    return Func(field, template="(%(expressions)s)::geography", output_field=FloatField())
-
+from .querysets import Distance, Geography, as_geography
 
 MATCH_RADIUS_KM = 30
 MATCH_DAYS = 90
@@ -85,7 +80,7 @@ def matching_offers(request: Skill, limit: int = MATCHES):
     here = Geography(request.location)
     return list(
         offers.filter(location__isnull=False)
-        .annotate(distance_m=Distance(_geography("location"), here))
+        .annotate(distance_m=Distance(as_geography("location"), here))
         .select_related("actor", "participant")
         .order_by("distance_m", "id")[:limit]
     )

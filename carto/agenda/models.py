@@ -299,7 +299,21 @@ class Mode(models.TextChoices):
     ONLINE = "en-ligne", "En ligne"
 
 
-class Skill(TerritoryAttachment):
+class Someone(models.Model):
+    """An actor of the directory or a consenting participant: whose offer, whose relay."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def who(self) -> str:
+        """The public name: the actor's, or the participant's pseudonym."""
+        if self.actor_id:
+            return self.actor.name
+        return self.participant.pseudonym if self.participant_id else ""
+
+
+class Skill(Someone, TerritoryAttachment):
     """« Je peux transmettre … » (an offer) or « je cherche à apprendre … » (a request), by
     an actor of the directory or a consenting participant, placed at the commune."""
 
@@ -356,15 +370,8 @@ class Skill(TerritoryAttachment):
     def get_modes_display(self) -> list[str]:
         return [Mode(mode).label for mode in self.modes if mode in Mode.values]
 
-    @property
-    def who(self) -> str:
-        """The public name: the actor's, or the participant's pseudonym."""
-        if self.actor_id:
-            return self.actor.name
-        return self.participant.pseudonym if self.participant_id else ""
 
-
-class Relay(TerritoryAttachment):
+class Relay(Someone, TerritoryAttachment):
     """A relay or facilitator of some territories (an « habitant-relais numérique », a
     « référent KAT », a facilitator of a network), listed on their sheets."""
 
@@ -401,12 +408,6 @@ class Relay(TerritoryAttachment):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} : {self.who}"
-
-    @property
-    def who(self) -> str:
-        if self.actor_id:
-            return self.actor.name
-        return self.participant.pseudonym if self.participant_id else ""
 
 
 # -- the « banque des expériences » -------------------------------------------------------

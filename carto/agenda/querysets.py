@@ -28,6 +28,11 @@ from carto.srid import WGS84
 DEFAULT_RADIUS_KM = 30
 
 
+def as_geography(field: str) -> Func:
+    """`field::geography`: a point column measured on the sphere (ST_Distance in metres)."""
+    return Func(field, template="(%(expressions)s)::geography", output_field=FloatField())
+
+
 class EventQuerySet(models.QuerySet):
     def listed(self):
         """What the public may see (the generated `listed` column, as for the directory)."""
@@ -108,10 +113,7 @@ class OccurrenceQuerySet(models.QuerySet):
         """Sessions within `radius_km` of a point (their event's place), with `distance_m`
         measured on the sphere; the index prefilters in degrees."""
         point = Point(lon, lat, srid=WGS84)
-        distance = Distance(
-            Func("event__location", template="(%(expressions)s)::geography", output_field=FloatField()),
-            Geography(point),
-        )  # fmt: skip
+        distance = Distance(as_geography("event__location"), Geography(point))
         return (
             self.filter(event__location__dwithin=(point, _degrees_bound(radius_km, lat)))
             .annotate(distance_m=distance)

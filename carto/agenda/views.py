@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import FloatField, Func, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,7 +44,7 @@ from .models import (
     Skill,
     Testimony,
 )
-from .querysets import Distance, Geography
+from .querysets import Distance, Geography, as_geography
 
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")  # fmt: skip
@@ -120,10 +120,6 @@ def agenda(request):
     if view == "mois":
         context.update(_month_grid(first, rows))
     return render(request, "agenda/agenda.html", context)
-
-
-def _as_geography(field: str) -> Func:
-    return Func(field, template="(%(expressions)s)::geography", output_field=FloatField())
 
 
 def distance_label(metres: float | None) -> str:
@@ -325,7 +321,7 @@ def skills(request):
         commune = Territory.objects.filter(kind="commune").search(place).first()
     if commune is not None and commune.anchor is not None:
         rows = rows.filter(location__isnull=False).annotate(
-            distance_m=Distance(_as_geography("location"), Geography(commune.anchor))
+            distance_m=Distance(as_geography("location"), Geography(commune.anchor))
         ).order_by("distance_m", "id")  # fmt: skip
     rows = list(rows[:SKILLS_SHOWN])
     for row in rows:
