@@ -21,6 +21,7 @@ from carto.territories.models import Territory
 
 from .models import Occurrence, Relay, Skill
 from .querysets import Distance, Geography, as_geography
+from .services import attach_like, set_attachment
 
 MATCH_RADIUS_KM = 30
 MATCH_DAYS = 90
@@ -31,32 +32,18 @@ def place_at_commune(skill: Skill) -> Skill:
     """The skill's point and territory codes: its actor's, else its participant's commune
     (the town hall: a person is never placed finer)."""
     if skill.actor_id:
-        source = skill.actor
-        skill.location = source.location
-    else:
-        commune = Territory.objects.filter(
-            kind="commune", code=skill.participant.commune_code
-        ).first()
-        if commune is None:
-            raise ValueError(f"commune inconnue : {skill.participant.commune_code}")
-        source = commune
-        skill.location = (
-            Point(commune.anchor.x, commune.anchor.y, srid=WGS84) if commune.anchor else None
-        )
-        skill.commune_code = commune.code
-    if skill.actor_id:
-        for name in ("commune_code", "epci_code", "departement_code", "region_code", "bv_code"):
-            setattr(skill, name, getattr(source, name))
-        skill.territory_codes = list(source.territory_codes)
-    else:
-        codes = {f"commune:{source.code}"}
-        for kind, code in (("epci", source.epci_code), ("departement", source.departement_code),
-                           ("region", source.region_code), ("bv", source.bv_code)):  # fmt: skip
-            setattr(skill, f"{kind}_code", code or "")
-            if code:
-                codes.add(f"{kind}:{code}")
-        skill.territory_codes = sorted(codes)
-    skill.attached_at = timezone.now()
+        skill.location = skill.actor.location
+        attach_like(skill, skill.actor)
+        return skill
+    commune = Territory.objects.filter(kind="commune", code=skill.participant.commune_code).first()
+    if commune is None:
+        raise ValueError(f"commune inconnue : {skill.participant.commune_code}")
+    skill.location = (
+        Point(commune.anchor.x, commune.anchor.y, srid=WGS84) if commune.anchor else None
+    )
+    codes = {"commune": commune.code, "epci": commune.epci_code, "bv": commune.bv_code,
+             "departement": commune.departement_code, "region": commune.region_code}  # fmt: skip
+    set_attachment(skill, codes, sorted(f"{k}:{c}" for k, c in codes.items() if c))
     return skill
 
 

@@ -86,30 +86,33 @@ def attach_event(event: Event) -> None:
         event.location = event.venue.location
         event.place_name = event.place_name or event.venue.name
         event.address = event.address or event.venue.address
-    source = None
     if event.venue_id and event.venue.territory_codes and event.location == event.venue.location:
-        source = event.venue
+        attach_like(event, event.venue)
     elif event.location is not None:
         found = locate(event.location.x, event.location.y)
-        codes = {
-            f"{kind}:{territory.code}" for kind, territory in found.by_kind.items() if territory
-        }
-        codes.update(f"qpv:{territory.code}" for territory in found.qpv)
-        by_kind = found.by_kind
-        event.commune_code = by_kind["commune"].code if by_kind.get("commune") else ""
-        event.epci_code = by_kind["epci"].code if by_kind.get("epci") else ""
-        event.departement_code = by_kind["departement"].code if by_kind.get("departement") else ""
-        event.region_code = by_kind["region"].code if by_kind.get("region") else ""
-        event.bv_code = by_kind["bv"].code if by_kind.get("bv") else ""
-        event.territory_codes = sorted(codes)
-        event.attached_at = timezone.now()
-        return
-    elif event.organizer_id:
-        source = event.organizer
-    for name in ("commune_code", "epci_code", "departement_code", "region_code", "bv_code"):
-        setattr(event, name, getattr(source, name, "") if source else "")
-    event.territory_codes = list(source.territory_codes) if source else []
-    event.attached_at = timezone.now()
+        codes = {kind: territory.code for kind, territory in found.by_kind.items() if territory}
+        qpv = [f"qpv:{territory.code}" for territory in found.qpv]
+        set_attachment(event, codes, sorted({f"{k}:{c}" for k, c in codes.items()} | set(qpv)))
+    else:
+        attach_like(event, event.organizer if event.organizer_id else None)
+
+
+ATTACHED_KINDS = ("commune", "epci", "departement", "region", "bv")
+
+
+def set_attachment(record, codes: dict[str, str], territory_codes: list[str]) -> None:
+    """A record's attachment columns (TerritoryAttachment): its code of each kind, all its
+    « kind:code », and when."""
+    for kind in ATTACHED_KINDS:
+        setattr(record, f"{kind}_code", codes.get(kind) or "")
+    record.territory_codes = territory_codes
+    record.attached_at = timezone.now()
+
+
+def attach_like(record, source) -> None:
+    """`record` stands where `source` (an attached actor) stands; nowhere without one."""
+    codes = {kind: getattr(source, f"{kind}_code", "") for kind in ATTACHED_KINDS} if source else {}
+    set_attachment(record, codes, list(source.territory_codes) if source else [])
 
 
 def save_event(event: Event, reason: str = "") -> Event:
