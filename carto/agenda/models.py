@@ -415,7 +415,7 @@ class Relay(Someone, TerritoryAttachment):
 
 class Testimony(models.Model):
     """A testimony on an initiative (the « banque des expériences »), optionally with a
-    video link: shown as a link, never embedded, so no third-party player loads before the
+    video link: a link, with a player offered on click (videos.py), so nothing loads before the
     visitor asks for it."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="testimonies")

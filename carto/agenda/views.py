@@ -31,7 +31,7 @@ from carto.contributions.models import Referent
 from carto.contributions.propose.honeypot import is_filled
 from carto.territories.models import Territory
 
-from . import catalogue, ics, services
+from . import catalogue, ics, services, videos
 from .api.params import EventParams
 from .forms import AttendanceForm, RegistrationForm
 from .models import (
@@ -384,8 +384,17 @@ def experiences(request):
     departements = (
         Territory.objects.filter(kind="departement").order_by("code").only("code", "name")
     )
-    return render(
+    response = render(
         request,
         "agenda/experiences.html",
         {"rows": rows, "themes": Theme.objects.all(), "query": query, "departements": departements},
     )
+    return allow_players(response, (t.video_url for row in rows for t in row.shown_testimonies))
+
+
+def allow_players(response, urls):
+    """Let the page frame exactly the video players it offers (after a click)."""
+    sources = videos.frame_sources(urls)
+    if sources:
+        response._csp_update = {"frame-src": sources}
+    return response
