@@ -67,6 +67,8 @@ demo: migrate ## Load the territories and directory of CARTO_DEPARTEMENTS (defau
 	@$(PY) manage.py import_territories --if-changed
 	@$(PY) manage.py import_directory --if-changed -v 0
 	@for sheet in $(wildcard $(SHARED_FIXTURES)/*.txt); do $(PY) manage.py import_fiches "$$sheet" -v 0 > /dev/null; done
+	@# The stops of itinerant actors become their permanences in the agenda (idempotent).
+	@$(PY) manage.py sync_permanences
 	@# The precomputed coverage: in full the first time and after new territories, else the pending changes.
 	@$(PY) manage.py refresh_coverage --if-stale
 
