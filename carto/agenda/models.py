@@ -186,6 +186,13 @@ class Event(TerritoryAttachment, Provenance):
     def duration(self):
         return self.ends_at - self.starts_at
 
+    def other_stops(self):
+        """The listed events of the same series (the other stops of a tour), by date."""
+        if not self.series:
+            return Event.objects.none()
+        others = Event.objects.listed().filter(series=self.series).exclude(pk=self.pk)
+        return others.order_by("starts_at", "id")[:100]
+
 
 class Occurrence(models.Model):
     """One session of an event: its recurrence expanded at write time (services.expand)."""

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import propose, views
+from . import propose, tour_views, views
 
 urlpatterns = [
     path("", views.agenda, name="agenda"),
     path("proposer/", propose.propose, name="agenda-propose"),
+    path("tournee/", tour_views.publish, name="agenda-tour"),
+    path("tournee/merci/", tour_views.thanks, name="agenda-tour-thanks"),
     path("savoirs/", views.skills, name="agenda-skills"),
     path("savoirs/<int:pk>/", views.skill_page, name="agenda-skill"),
     path("evenements/<int:pk>/", views.event_page, name="agenda-event"),

@@ -1,6 +1,7 @@
 /* carto — the planner (/planifier/): the gaps of a territory, the host places that would
  * bring the most people within reach (POST /api/v1/planning/siting/), a dated tour of them
- * (POST /api/v1/planning/tours/) and its exports. Shares the map's modules. */
+ * (POST /api/v1/planning/tours/), its exports, and its publication in the agenda (a form
+ * POST to /agenda/tournee/). Shares the map's modules. */
 import {L} from "./modules/leaflet.js";
 import {asText, checkedValues, el, readConfig} from "./modules/dom.js";
 import {getJSON, postForBlob, postJSON, territoryUrl} from "./modules/api.js";
@@ -129,6 +130,16 @@ function showTour(data) {
     Math.round(data.total_distance_m / 1000) + " km ; " + method + ".");
 }
 
+// The scheduled stops go to the agenda's form as JSON in a hidden field (a value, never
+// markup); the server checks them again before proposing one event per stop.
+function offerPublication(data) {
+  const form = root.querySelector("[data-publish-form]");
+  const stops = data.stops.map((stop) => ({id: stop.id, label: stop.label, address: stop.address,
+    lon: stop.lon, lat: stop.lat, date: stop.date, start: stop.start, end: stop.end}));
+  form.querySelector("[data-publish-tour]").value = JSON.stringify({name: lastTourRequest.name, stops});
+  form.hidden = stops.length === 0;
+}
+
 tourForm.addEventListener("submit", (event) => {
   event.preventDefault();
   if (!hosts.length) { status("[data-tour-status]", "Proposez d’abord des lieux (étape 2)."); return; }
@@ -137,8 +148,13 @@ tourForm.addEventListener("submit", (event) => {
   postJSON(config.api.tours, lastTourRequest).then((data) => {
     showTour(data);
     root.querySelector("[data-exports]").hidden = false;
+    offerPublication(data);
     root.setAttribute("data-tour-loaded", String(data.stops.length));
-  }).catch((error) => { status("[data-tour-status]", error.message); root.setAttribute("data-tour-loaded", "error"); });
+  }).catch((error) => {
+    status("[data-tour-status]", error.message);
+    root.querySelector("[data-publish-form]").hidden = true;
+    root.setAttribute("data-tour-loaded", "error");
+  });
 });
 
 // The roadbook is our server's page (the template escaped its data), written into a window
