@@ -4,6 +4,8 @@ Pages are server-rendered; the map's behaviour is our ES modules (entry point
 static/carto/carte.js, the rest in static/carto/modules/) on top of Leaflet and
 Leaflet.markercluster, served by us (no CDN). The embed sets no cookie and may be framed by the origins of
 CARTO_EMBED_ALLOWED_ORIGINS (Content-Security-Policy: frame-ancestors).
+The « Agenda » mode (and the widget's agenda preset, mode=agenda) reads the agenda's own
+API (/api/v1/events/) with the map's filters: the pages only name it and its vocabularies.
 """
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from carto.actors import taxonomy
 from carto.actors.api.params import DirectoryParams
 from carto.actors.importers import ACTOR_IMPORTERS, INITIATIVE_IMPORTERS
 from carto.actors.models import Actor, ActorKind, Public, Theme
+from carto.agenda.models import Format, Level
 from carto.api import _messages
 
 from .tiles.views import map_settings as tile_settings
@@ -30,6 +33,11 @@ def source_titles() -> dict[str, str]:
     """The French title of each importer's source, for the sheet's « Sources »."""
     importers = {**ACTOR_IMPORTERS, **INITIATIVE_IMPORTERS}
     return {source: getattr(cls, "title", "") or source for source, cls in importers.items()}
+
+
+def choices(field_choices) -> list[dict]:
+    """A model's choices as the vocabularies of the page ({slug, label})."""
+    return [{"slug": value, "label": label} for value, label in field_choices.choices]
 
 
 def map_config(request, embed: bool) -> dict:
@@ -47,7 +55,10 @@ def map_config(request, embed: bool) -> dict:
             "print": reverse("map-print"),
             "coverage": reverse("coverage"),
             "sheet": reverse("territory-sheet", kwargs={"kind": "KIND", "code": "CODE"}),
+            "events": reverse("api-events"),
         },
+        # The « Agenda » mode: the agenda's page for what the map cannot place (online sessions).
+        "agendaPage": reverse("agenda"),
         # « Signaler une erreur » on an actor and on its initiatives (contributions.propose).
         "report": {
             "actor": reverse("report-actor", kwargs={"pk": 0}).replace("/0/", "/{id}/"),
@@ -60,6 +71,8 @@ def map_config(request, embed: bool) -> dict:
         "kinds": list(ActorKind.objects.values("slug", "label")),
         "themes": list(Theme.objects.values("slug", "label")),
         "publics": list(Public.objects.values("slug", "label")),
+        "formats": choices(Format),
+        "levels": choices(Level),
         "programmes": [{"slug": t.slug, "label": t.label} for t in taxonomy.PROGRAMMES],
         "sources": source_titles(),
         "pageUrl": request.build_absolute_uri(reverse("map")),
@@ -107,6 +120,7 @@ def configurateur(request):
         "embed_url": request.build_absolute_uri(reverse("embed")),
         "kinds": ActorKind.objects.all(),
         "themes": Theme.objects.all(),
+        "formats": choices(Format),
     }
     return render(request, "layers/configurateur.html", context)
 

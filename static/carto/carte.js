@@ -2,7 +2,9 @@
  * and wires the modules. The state lives in the URL (modules/state.js); actors, list, detail
  * panel, overlays and coverage each own their part of the page. When the filters match more
  * actors than markers can carry, the actors are drawn as vector tiles (modules/tiles.js) and
- * the list shows the actors in view, asked of the API after each move. Imports end with « ; »:
+ * the list shows the actors in view, asked of the API after each move. The « Agenda » mode
+ * (modules/sessions.js) shows the agenda's sessions instead of the actors, in the list too.
+ * Imports end with « ; »:
  * the production storage rewrites them to the hashed file names. */
 import {L} from "./modules/leaflet.js";
 import {el, readConfig} from "./modules/dom.js";
@@ -14,6 +16,7 @@ import {createActors} from "./modules/actors.js";
 import {createList} from "./modules/list.js";
 import {createDetail} from "./modules/detail.js";
 import {createCoverage} from "./modules/coverage.js";
+import {createSessions} from "./modules/sessions.js";
 import {createProgrammes} from "./modules/programmes.js";
 import {addKindsLegend} from "./modules/legend.js";
 import {combobox, territorySource, addressSource} from "./modules/combobox.js";
@@ -28,7 +31,7 @@ const state = readState(window.location.search);
 const filters = createFilters(root, config, state, {
   onChange: changed,
   onOverlays() { writeState(true); overlays.refresh(); programmes.refresh(); },
-  onMode() { writeState(true); filters.sync(); actors.setVisible(state.mode !== "couverture"); coverage.load(); }
+  onMode() { writeState(true); filters.sync(); actors.setVisible(state.mode === "annuaire"); loadAll(); }
 });
 filters.sync();
 
@@ -41,11 +44,12 @@ addBasemap(map, config.tiles, () => {
 map.attributionControl.setPrefix(false);
 const outlines = L.geoJSON(null, {style: {color: "#44506a", weight: 1.2, fill: false}, interactive: false}).addTo(map);
 const actors = createActors(map, config, (id) => select(id, true));
-actors.setVisible(state.mode !== "couverture");
+actors.setVisible(state.mode === "annuaire");
 const overlays = createOverlays(map, config.api.territories, state);
 const list = createList(root, map, state, (id) => select(id, true));
 const detail = createDetail(root.querySelector("[data-detail]"), {url: config.api.actor, pageUrl: config.pageUrl, sources: config.sources, onClose: closeDetail});
 const coverage = createCoverage(root, map, config, state, filters.form);
+const sessions = createSessions(map, root, config, state);
 const programmes = createProgrammes(map, root, config.api.initiatives, config.programmes, state);
 addKindsLegend(map, config.kinds);
 
@@ -58,7 +62,8 @@ function writeState(push) {
 function loadActors() {
   countEl.textContent = "Chargement…";
   actors.load(filterQuery(state)).then((loaded) => {
-    if (!loaded) { return; }
+    // A load ended after the switch to the agenda: the list is the sessions' now.
+    if (!loaded || state.mode === "agenda") { return; }
     root.setAttribute("data-rendu", loaded.tiles ? "tuiles" : "marqueurs");
     if (loaded.tiles) {
       matching = loaded.count;
@@ -104,7 +109,13 @@ function listInView() {
 function changed(push) {
   writeState(push);
   filters.sync();
-  loadActors();
+  loadAll();
+}
+
+// What the mode shows: the actors (in the list too) or, in the agenda mode, the sessions.
+function loadAll() {
+  if (state.mode !== "agenda") { loadActors(); }
+  sessions.load();
   coverage.load();
 }
 
@@ -160,10 +171,12 @@ function locate() {
 if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); } else { map.setView(config.center, config.zoom); }
 map.on("moveend", () => {
   writeState(false);
-  if (actors.tiled) {
+  // In the agenda mode the list is the sessions': modules/sessions.js reloads them for the view.
+  const listsActors = state.mode !== "agenda";
+  if (listsActors && actors.tiled) {
     clearTimeout(viewTimer);
     viewTimer = setTimeout(listInView, 250);
-  } else {
+  } else if (listsActors) {
     list.render();
   }
   overlays.refresh();
@@ -196,13 +209,11 @@ window.addEventListener("popstate", () => {
   filters.sync();
   if (state.view) { map.setView([state.view[0], state.view[1]], state.view[2]); }
   if (!state.actor) { detail.hide(); actors.unring(); }
-  actors.setVisible(state.mode !== "couverture");
+  actors.setVisible(state.mode === "annuaire");
   overlays.refresh();
   programmes.refresh();
-  loadActors();
-  coverage.load();
+  loadAll();
 });
 overlays.refresh();
 programmes.refresh();
-loadActors();
-coverage.load();
+loadAll();

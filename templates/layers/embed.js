@@ -3,12 +3,16 @@
  *   <script src="…/embed.js" async></script>  (servi par carto)
  * Attributs reconnus : data-territory, data-theme, data-kind, data-public, data-q,
  * data-near (lon,lat), data-radius-km, data-center (lat,lon), data-zoom, data-height.
+ * Agenda (les séances à venir plutôt que les acteurs) : data-mode="agenda", avec
+ * data-periode (aujourdhui, semaine, mois ou dates), data-du et data-au (AAAA-MM-JJ, pour
+ * « dates »), data-format et data-niveau.
  * Aucun cookie ; la carte occupe la largeur du conteneur. */
 (function () {
   "use strict";
   var EMBED_URL = "{{ embed_url|escapejs }}";
   var PARAMS = {territory: "territory", theme: "theme", kind: "kind", "public": "public", q: "q",
-                near: "near", radiusKm: "radius_km"};
+                near: "near", radiusKm: "radius_km", mode: "mode", periode: "periode", du: "du",
+                au: "au", format: "format", niveau: "niveau"};
 
   function build(host) {
     if (host.getAttribute("data-carto-ready")) { return; }
@@ -27,7 +31,7 @@
     }
     var frame = document.createElement("iframe");
     frame.src = EMBED_URL + (query.toString() ? "?" + query.toString() : "");
-    frame.title = host.dataset.title || "Carte : qui fait quoi, où ?";
+    frame.title = host.dataset.title || (host.dataset.mode === "agenda" ? "Agenda : les séances à venir" : "Carte : qui fait quoi, où ?");
     frame.loading = "lazy";
     frame.setAttribute("allow", "geolocation");
     frame.style.border = "0";

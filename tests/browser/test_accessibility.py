@@ -22,6 +22,12 @@ def map_loaded(page):
     settled(page)
 
 
+def agenda_loaded(page):
+    """The map in its « Agenda » mode, the sessions of the view drawn."""
+    page.wait_for_selector("[data-carte][data-agenda-seq]", state="attached")
+    settled(page)
+
+
 def map_with_filters_open(page):
     """The map with every folded part of its filters unfolded (types, themes, overlays…)."""
     map_loaded(page)
@@ -87,6 +93,7 @@ PAGES = {
     "carte-filtres": ("/carte/", map_with_filters_open),
     "carte-fiche": ("/carte/?map=50.43000,2.83000,13", map_with_detail),
     "carte-couverture": ("/carte/?mode=couverture&level=bv&theme=numerique", map_loaded),
+    "carte-agenda": ("/carte/?mode=agenda&periode=mois", agenda_loaded),
     "widget": ("/embed/?territory=bv:62498", map_loaded),
     "imprimer": ("/carte/imprimer/?territory=commune:62498", settled),
     "configurateur": ("/embed/configurateur/", preview_loaded),

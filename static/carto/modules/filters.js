@@ -1,7 +1,7 @@
 /* The map's filter form: the facets built from the vocabularies, the form kept in step with
  * the state, the chips of the chosen territory and place, and what the form's events change. */
 import {el, checkedValues} from "./dom.js";
-import {LIST_KEYS, clearFilters} from "./state.js";
+import {AGENDA_KEYS, LIST_KEYS, clearFilters} from "./state.js";
 import {pastille} from "./legend.js";
 
 const VOCABULARIES = {kind: "kinds", theme: "themes", public: "publics"};
@@ -37,7 +37,7 @@ export function createFilters(root, config, state, {onChange, onOverlays, onMode
   // Show the state in the form.
   function sync() {
     form.elements.q.value = state.q;
-    LIST_KEYS.concat("overlay").forEach((key) => {
+    LIST_KEYS.concat(AGENDA_KEYS, "overlay").forEach((key) => {
       const chosen = key === "overlay" ? state.overlays : state[key];
       form.querySelectorAll(`input[name="${key}"]`).forEach((box) => { box.checked = chosen.includes(box.value); });
     });
@@ -49,6 +49,13 @@ export function createFilters(root, config, state, {onChange, onOverlays, onMode
       root.querySelector("[data-coverage-options]").hidden = state.mode !== "couverture";
       root.classList.toggle("mode-couverture", state.mode === "couverture");
     }
+    // The agenda's window and facets (the widget's agenda preset has no mode switch).
+    root.classList.toggle("mode-agenda", state.mode === "agenda");
+    root.querySelector("[data-agenda-options]").hidden = state.mode !== "agenda";
+    form.elements.periode.value = state.periode;
+    form.elements.du.value = state.du;
+    form.elements.au.value = state.au;
+    root.querySelector("[data-dates]").hidden = state.periode !== "dates";
     if (LIST_KEYS.some((key) => state[key].length)) { root.querySelector("[data-facets]").open = true; }
     chip("[data-territory-chip]", state.territory ? (state.territoryLabel || state.territory) : "", () => {
       Object.assign(state, {territory: "", territoryLabel: ""});
@@ -65,6 +72,10 @@ export function createFilters(root, config, state, {onChange, onOverlays, onMode
     state.q = form.elements.q.value.trim();
     LIST_KEYS.forEach((key) => { state[key] = checkedValues(form, key); });
     state.radius = form.elements.radius_km.value;
+    AGENDA_KEYS.forEach((key) => { state[key] = checkedValues(form, key); });
+    state.periode = form.elements.periode.value;
+    state.du = form.elements.du.value;
+    state.au = form.elements.au.value;
   }
 
   form.addEventListener("submit", (event) => { event.preventDefault(); read(); onChange(true); });

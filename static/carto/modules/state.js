@@ -1,8 +1,13 @@
 /* The map's state and the URL: the whole state (filters, labels, overlays, mode, selected
  * actor, view) lives in the query string, read at load and on « back », written on each
- * change, so that any view can be shared, bookmarked and gone back to. */
+ * change, so that any view can be shared, bookmarked and gone back to. The « Agenda » mode
+ * adds its window (`periode`, and `du`/`au` between two dates) and its `format`/`niveau`
+ * filters (`niveau`, since `level` names the coverage's level). */
 
 export const LIST_KEYS = ["kind", "theme", "public"];
+export const AGENDA_KEYS = ["format", "niveau"];
+export const PERIODS = ["aujourdhui", "semaine", "mois", "dates"];
+const MODES = ["annuaire", "couverture", "agenda"];
 
 export function readState(search) {
   const params = new URLSearchParams(search);
@@ -12,11 +17,13 @@ export function readState(search) {
     near: params.get("near") || "", nearLabel: params.get("nl") || "", radius: params.get("radius_km") || "",
     actor: params.get("actor") || "",
     overlays: (params.get("overlays") || "").split(",").filter(Boolean),
-    mode: params.get("mode") === "couverture" ? "couverture" : "annuaire",
+    mode: MODES.includes(params.get("mode")) ? params.get("mode") : "annuaire",
+    periode: PERIODS.includes(params.get("periode")) ? params.get("periode") : "semaine",
+    du: params.get("du") || "", au: params.get("au") || "",
     level: params.get("level") || "bv", metric: params.get("metric") || "share_within",
     view: null
   };
-  LIST_KEYS.forEach((key) => { state[key] = params.getAll(key); });
+  LIST_KEYS.concat(AGENDA_KEYS).forEach((key) => { state[key] = params.getAll(key); });
   const view = (params.get("map") || "").split(",").map(Number);
   if (view.length === 3 && view.every((n) => !isNaN(n))) { state.view = view; }
   return state;
@@ -46,6 +53,15 @@ export function pageQuery(state, map) {
     params.set("level", state.level);
     params.set("metric", state.metric);
   }
+  if (state.mode === "agenda") {
+    params.set("mode", "agenda");
+    params.set("periode", state.periode);
+    if (state.periode === "dates") {
+      if (state.du) { params.set("du", state.du); }
+      if (state.au) { params.set("au", state.au); }
+    }
+    AGENDA_KEYS.forEach((key) => state[key].forEach((value) => params.append(key, value)));
+  }
   if (state.actor) { params.set("actor", state.actor); }
   const centre = map.getCenter();
   params.set("map", [centre.lat.toFixed(5), centre.lng.toFixed(5), map.getZoom()].join(","));
@@ -60,6 +76,6 @@ export function writeUrl(params, push) {
 
 // « Tout effacer »: no filter, no place (the view, overlays and mode stay).
 export function clearFilters(state) {
-  LIST_KEYS.forEach((key) => { state[key] = []; });
+  LIST_KEYS.concat(AGENDA_KEYS).forEach((key) => { state[key] = []; });
   Object.assign(state, {q: "", territory: "", territoryLabel: "", near: "", nearLabel: "", radius: ""});
 }
