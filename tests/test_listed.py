@@ -195,6 +195,7 @@ PAGES = [
     "/",
     "/carte/",
     "/embed/?territory=commune:62498",
+    "/embed/?mode=agenda&territory=commune:62498&periode=mois",
     "/embed/configurateur/",
     "/carte/imprimer/?territory=commune:62498",
     "/carte/imprimer/?near=2.8319,50.4329&radius_km=2",
