@@ -333,6 +333,8 @@ class Skill(Someone, TerritoryAttachment):
     description = models.TextField(blank=True)
     themes = ArrayField(models.SlugField(max_length=60), default=list)
     level = models.CharField("niveau", max_length=16, choices=Level.choices, blank=True)
+    # The agenda's formats, so that a request and the sessions it matches speak alike.
+    format = models.CharField(max_length=12, choices=Format.choices, blank=True)
     modes = ArrayField(
         models.CharField(max_length=10, choices=Mode.choices), default=list, blank=True,
         verbose_name="où",

@@ -40,7 +40,7 @@ from carto.territories.codes import search_key
 from carto.territories.models import Territory
 
 from . import catalogue, services
-from .models import Level, Mode, Participant, Registration, Skill
+from .models import Format, Level, Mode, Participant, Registration, Skill
 
 SIGN_IN_MAX_AGE = timedelta(minutes=30)
 SIGN_IN_SALT = "carto.agenda.people.sign-in"
@@ -239,6 +239,9 @@ def save_profile(user, pseudonym: str, commune: Territory, consent: bool) -> Par
 
 # -- offers and requests --------------------------------------------------------------------
 
+# The agenda's formats that fit a person's teaching (not a tour's stop, not an annual event).
+SKILL_FORMATS = [Format.RENCONTRE, Format.ATELIER, Format.FORMATION, Format.PERMANENCE]
+
 TITLE_LABELS = {
     Skill.Direction.OFFER: "Je peux transmettre …",
     Skill.Direction.REQUEST: "Je cherche à apprendre …",
@@ -256,6 +259,11 @@ class SkillForm(forms.Form):
     themes = forms.MultipleChoiceField(label="Thème(s)", widget=forms.CheckboxSelectMultiple)
     level = forms.ChoiceField(
         label="Niveau", required=False, choices=[("", "Tous niveaux"), *Level.choices]
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[("", "Indifférent"), *((f.value, f.label) for f in SKILL_FORMATS)],
     )
     modes = forms.MultipleChoiceField(
         label="Où", choices=Mode.choices, widget=forms.CheckboxSelectMultiple
@@ -288,6 +296,7 @@ def add_skill(participant: Participant, values: dict) -> Skill:
         description=values.get("description", "").strip(),
         themes=list(values["themes"]),
         level=values.get("level") or "",
+        format=values.get("format") or "",
         modes=list(values["modes"]),
         duration_minutes=values.get("duration_minutes"),
     )

@@ -48,6 +48,7 @@ def add(client, direction: str, title: str, **extra) -> None:
         f"{direction}-themes": ["numerique"],
         f"{direction}-modes": ["sur-place", "en-ligne"],
         f"{direction}-level": "decouverte",
+        f"{direction}-format": "atelier",
         f"{direction}-duration_minutes": "90",
     }
     data.update({f"{direction}-{k}": v for k, v in extra.items()})
@@ -171,9 +172,11 @@ def test_an_offer_with_consent_is_public_at_the_commune_and_without_it_is_not():
     offer = Skill.objects.get(participant__pseudonym="Colibri")
     town_hall = Territory.objects.get(kind="commune", code=LENS).anchor
     assert offer.location == town_hall and offer.commune_code == LENS
-    assert (offer.direction, offer.level, offer.modes, offer.duration_minutes) == (
-        "offer", "decouverte", ["sur-place", "en-ligne"], 90,
+    assert (offer.direction, offer.level, offer.format, offer.modes, offer.duration_minutes) == (
+        "offer", "decouverte", "atelier", ["sur-place", "en-ligne"], 90,
     )  # fmt: skip
+    sheet = Client().get(f"/agenda/savoirs/{offer.pk}/").content.decode()
+    assert "Atelier" in sheet and "En ligne" in sheet and "90 min" in sheet
     page = Client().get("/agenda/savoirs/").content.decode()
     assert "Créer une adresse e-mail &lt;b&gt;pas à pas&lt;/b&gt;" in page and "Colibri" in page
     assert "nadia@example.org" not in page
