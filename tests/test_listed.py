@@ -297,3 +297,21 @@ def test_a_pending_entry_becomes_visible_once_published(hidden):
     assert client.get(f"/api/v1/actors/{pending.id}/").status_code == 404
     Actor.objects.filter(pk=pending.pk).update(status="published")
     assert client.get(f"/api/v1/actors/{pending.id}/").status_code == 200
+
+
+def test_a_tours_pages_never_show_unlisted_entries(client, hidden):
+    """The other stops of a tour on an event's page, and the tour publication form (its
+    organiser chosen among the stops' actors), keep to the listed set."""
+    series = "tournee-test-listed"
+    Event.objects.filter(pk__in=[e.pk for e in hidden["events"]]).update(series=series)
+    Event.objects.filter(pk=hidden["visible_event"].pk).update(series=series)
+    page = client.get(f"/agenda/evenements/{hidden['visible_event'].id}/")
+    assert page.status_code == 200
+    assert_hidden(page, hidden, "agenda event page of a tour")
+    day = (timezone.localdate() + timedelta(days=5)).isoformat()
+    for actor in hidden["actors"]:
+        stop = {"actor": actor.id, "label": "", "start": f"{day}T10:00", "end": f"{day}T12:00"}
+        form = client.post("/agenda/tournee/", {"tour": json.dumps({"stops": [stop]})})
+        assert form.status_code == 200
+        assert f"aucun acteur publié n° {actor.id}" in form.content.decode()
+        assert_hidden(form, hidden, "tour publication form")

@@ -209,3 +209,9 @@ def test_the_honeypot_writes_nothing(client, lens_actor):
     response = client.post(URL, publication(planned(lens_actor), reference_dossier="x"))
     assert response.status_code == 302 and response["Location"] == "/proposer/merci/"
     assert not Event.objects.filter(source="contribution").exists()
+
+
+def test_the_planner_offers_to_publish_its_tour(client):
+    html = client.get("/planifier/").content.decode()
+    assert 'action="/agenda/tournee/"' in html and "data-publish-form" in html
+    assert "Publier cette tournée dans l’agenda" in html
