@@ -128,11 +128,15 @@ def _read(raw: str) -> list:
     return stops
 
 
+def _actor_key(stop) -> int | None:
+    """The directory actor a stop names (`actor`, or the planner's integer `id`)."""
+    key = stop.get("actor", stop.get("id")) if isinstance(stop, dict) else None
+    return key if isinstance(key, int) and not isinstance(key, bool) else None
+
+
 def _actors(stops: list) -> dict[int, Actor]:
     # The planner's stops are actors of the directory (its « lieux d'accueil »): one query.
-    wanted = {s["id"] for s in stops if isinstance(s, dict) and isinstance(s.get("id"), int)} | {
-        s["actor"] for s in stops if isinstance(s, dict) and isinstance(s.get("actor"), int)
-    }
+    wanted = {key for key in map(_actor_key, stops) if key is not None}
     return Actor.objects.listed().in_bulk(wanted) if wanted else {}
 
 
@@ -152,8 +156,7 @@ def parse_tour(raw: str, now: datetime | None = None) -> list[TourStop]:
             raise _stop_error(index, "", "label", "étape attendue (lieu, date, heures)")
         label = _text(item, "label", index)
         address = _text(item, "address", index, label)
-        key = item.get("actor", item.get("id"))
-        actor = actors.get(key) if isinstance(key, int) and not isinstance(key, bool) else None
+        actor = actors.get(_actor_key(item))
         if "actor" in item and actor is None:
             raise _stop_error(index, label, "actor", f"aucun acteur publié n° {item['actor']!r}")
         if actor is not None and actor.location is not None:
