@@ -308,3 +308,13 @@ def test_erasure_anonymises_keeps_the_ledger_totals_and_signs_out(make_event):
     assert registration.email.endswith("@efface.invalid") and registration.name == ""
     assert client.get("/agenda/moi/").status_code == 302
     assert "Colibri" not in Client().get("/agenda/savoirs/").content.decode()
+
+
+def test_asking_for_links_is_rate_limited_like_the_other_writes(client, settings, mailoutbox):
+    settings.CARTO_CONTRIBUTION_RATE = "2/h"
+    for n in range(2):
+        assert (
+            client.post("/agenda/moi/connexion/", {"email": f"p{n}@example.org"}).status_code == 200
+        )
+    refused = client.post("/agenda/moi/connexion/", {"email": "p3@example.org"})
+    assert refused.status_code == 429 and len(mailoutbox) == 2
