@@ -14,11 +14,15 @@ class AgendaConfig(AppConfig):
         from carto.contributions.entries import EntryKind, register
 
         from .models import Event
+        from .moderation import EventEditForm, amend_event
+        from .propose import EventProposalForm
         from .services import reattach
 
-        register(
-            EntryKind(Event, "event", "événement", reattach, MODERATION_FIELDS, editable=False)
-        )
+        register(EntryKind(
+            Event, "event", "événement", reattach, MODERATION_FIELDS, edit_form=EventEditForm,
+            amend_form=EventProposalForm.for_amendment, amend=amend_event,
+            form_template="agenda/_evenement_champs.html", form_name="evenement",
+        ))  # fmt: skip
 
 
 # What the moderation page shows of a proposed event.

@@ -38,6 +38,7 @@ REPEATS = {
     "monthly": ("Chaque mois, le même jour", "FREQ=MONTHLY"),
 }
 SOURCE = "contribution"
+ISO_DAY = "%Y-%m-%d"  # what <input type="date"> reads, whatever the page's locale
 
 
 class EventProposalForm(ContributionForm):
@@ -47,7 +48,8 @@ class EventProposalForm(ContributionForm):
         "Présentation", "Ce qui s’y passe, pour qui, ce qu’il faut apporter.", 5
     )
     day = forms.DateField(
-        label="Date (de la première séance)", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date (de la première séance)",
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DAY),
     )
     start = forms.TimeField(label="Début", widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label="Fin", widget=forms.TimeInput(attrs={"type": "time"}))
@@ -56,7 +58,7 @@ class EventProposalForm(ContributionForm):
         choices=[(key, label) for key, (label, _rule) in REPEATS.items()],
     )  # fmt: skip
     until = forms.DateField(
-        label="Jusqu’au", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label="Jusqu’au", required=False, widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DAY),
         help_text="Dernier jour possible d’une séance répétée (obligatoire pour une répétition).",
     )  # fmt: skip
     rule = forms.CharField(
@@ -121,6 +123,24 @@ class EventProposalForm(ContributionForm):
                 )
             data["commune"] = commune
         return data
+
+    @classmethod
+    def for_amendment(cls, proposal, data=None):
+        """The form prefilled from the pending event, for its proposer's follow page (the
+        rule of a repeated event in the advanced field, where it is shown as stored)."""
+        event = Event.objects.get(pk=proposal.event_id)  # a copy: the page shows the entry
+        starts, ends = event.starts_at.astimezone(PARIS), event.ends_at.astimezone(PARIS)
+        initial = {
+            "edit_version": event.version,
+            "day": starts.date(),
+            "start": starts.time().replace(second=0, microsecond=0),
+            "end": ends.time().replace(second=0, microsecond=0),
+            "rule": event.recurrence,
+            "position": (event.location.x, event.location.y) if event.location else None,
+            "proposer_name": proposal.proposer_name,
+            "proposer_email": proposal.proposer_email,
+        }
+        return cls(data, instance=event, initial=initial)
 
     def entry_values(self) -> dict:
         data = self.cleaned_data

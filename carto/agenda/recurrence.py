@@ -8,7 +8,7 @@ Accepted: one RRULE (with or without its « RRULE: » prefix) of frequency DAILY
 MONTHLY or YEARLY; an UNTIL given as a date or a floating time is read in Paris time (RFC
 5545 wants it in UTC when DTSTART has a time zone; the forms people type rarely say so).
 Refused, with a message that names the problem: an unreadable rule, a frequency under a
-day (an agenda has no hourly sessions), more than MAX_SESSIONS sessions in the horizon.
+day (an agenda has no hourly sessions), an INTERVAL under 1, more than MAX_SESSIONS sessions in the horizon.
 As RFC 5545 says, DTSTART is always the first session, even outside the rule; EXDATE
 removes sessions, RDATE adds some.
 """
@@ -73,6 +73,8 @@ def parse(text: str, start: datetime) -> rrule:
         raise RecurrenceError(
             "fréquence trop courte : DAILY, WEEKLY, MONTHLY ou YEARLY (pas d'heure ni de minute)"
         )
+    if rule._interval < 1:  # dateutil reads INTERVAL=0, then fails while expanding
+        raise RecurrenceError("INTERVAL doit valoir au moins 1")
     return rule
 
 

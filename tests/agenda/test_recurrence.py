@@ -53,6 +53,7 @@ def test_until_in_utc_is_kept_and_a_floating_one_is_read_in_paris():
         ("FREQ=HOURLY", "fréquence trop courte"),
         ("FREQ=MINUTELY;COUNT=3", "fréquence trop courte"),
         ("FOO", "illisible"),
+        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL doit valoir au moins 1"),  # dateutil crashed
         ("FREQ=WEEKLY;BYDAY=XX", "illisible"),
         ("FREQ=WEEKLY;UNTIL=20261340", "n'est pas une date valide"),
         ("FREQ=WEEKLY\nRRULE:FREQ=DAILY", "une seule règle"),

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from carto.actors.models import Actor, ActorKind, Initiative, Public, Theme
+from carto.contributions.entries import kind_of
 from carto.contributions.models import Proposal
 from carto.srid import WGS84
 
@@ -136,7 +137,7 @@ def _taxonomy(model, label: str) -> forms.MultipleChoiceField:
     )
 
 
-def _form_field(model_field, **kwargs):
+def entry_form_field(model_field, **kwargs):
     """Model fields' form fields; a web address typed without scheme is taken as https."""
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"
@@ -156,21 +157,13 @@ class EntryEditForm(forms.ModelForm):
         }
 
 
-class ActorEditForm(EntryEditForm):
+class PlacedEditForm(EntryEditForm):
+    """An entry placed by a point: latitude and longitude, both or neither."""
+
     lat = forms.FloatField(label="Latitude", required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label="Longitude", required=False, min_value=-180, max_value=180)
 
-    class Meta:
-        model = Actor
-        fields = [
-            "name", "kind", "description", "address", "address_extra", "postcode", "city",
-            "precision", "themes", "publics", "phone", "email", "website", "opening_hours",
-        ]  # fmt: skip
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
-        labels = {"kind": "Type", "precision": "Précision de la position"}
-        formfield_callback = _form_field
-
-    def __init__(self, *args, instance: Actor, **kwargs):
+    def __init__(self, *args, instance, **kwargs):
         super().__init__(*args, instance=instance, **kwargs)
         if instance.location is not None:
             self.initial.setdefault("lat", round(instance.location.y, 6))
@@ -182,12 +175,34 @@ class ActorEditForm(EntryEditForm):
             raise forms.ValidationError("Indiquez la latitude et la longitude, ou aucune des deux.")
         return data
 
+    def point(self) -> Point | None:
+        """The point typed, or None when it is unchanged or empty."""
+        if {"lat", "lon"} & set(self.changed_data) and self.cleaned_data.get("lat") is not None:
+            return Point(self.cleaned_data["lon"], self.cleaned_data["lat"], srid=WGS84)
+        return None
+
     def values(self) -> dict:
         values = super().values()
-        if {"lat", "lon"} & set(self.changed_data) and self.cleaned_data.get("lat") is not None:
-            values["location"] = Point(
-                self.cleaned_data["lon"], self.cleaned_data["lat"], srid=WGS84
-            )
+        point = self.point()
+        if point is not None:
+            values["location"] = point
+        return values
+
+
+class ActorEditForm(PlacedEditForm):
+    class Meta:
+        model = Actor
+        fields = [
+            "name", "kind", "description", "address", "address_extra", "postcode", "city",
+            "precision", "themes", "publics", "phone", "email", "website", "opening_hours",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        labels = {"kind": "Type", "precision": "Précision de la position"}
+        formfield_callback = entry_form_field
+
+    def values(self) -> dict:
+        values = super().values()
+        if "location" in values:
             values["to_locate"] = False
         return values
 
@@ -203,12 +218,12 @@ class InitiativeEditForm(EntryEditForm):
             name: forms.Textarea(attrs={"rows": 4})
             for name in ("summary", "description", "context")
         }
-        formfield_callback = _form_field
+        formfield_callback = entry_form_field
 
 
 def edit_form(entry, data=None):
     """The edit form of `entry`, on a copy of it read afresh (a bound ModelForm writes what
     was typed onto its instance: the page still shows the entry as it stands)."""
-    form_class = ActorEditForm if isinstance(entry, Actor) else InitiativeEditForm
+    form_class = kind_of(entry).edit_form
     instance = type(entry).objects.get(pk=entry.pk)
     return form_class(data, instance=instance, initial={"version": instance.version})

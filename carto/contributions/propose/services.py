@@ -145,7 +145,7 @@ def propose_initiative(
     return _proposal(initiative, Proposal.Kind.NEW, changes=_links_changes(links), **proposer)
 
 
-def _follow_entry(proposal: Proposal, entry, proposer: dict, changes: dict | None = None):
+def follow_entry(proposal: Proposal, entry, proposer: dict, changes: dict | None = None):
     """The proposal follows its amended entry (territories, kind) and proposer."""
     proposal.territory_codes = list(entry.territory_codes)
     proposal.actor_kind = _actor_kind(entry)
@@ -175,7 +175,7 @@ def _amend_actor_entry(actor: Actor, version: int, values: dict) -> Actor:
 def amend_actor(proposal: Proposal, version: int, values: dict, proposer: dict) -> Actor:
     """The proposer's new values on their pending actor (EditConflict when it changed)."""
     actor = _amend_actor_entry(proposal.actor, version, values)
-    _follow_entry(proposal, actor, proposer)
+    follow_entry(proposal, actor, proposer)
     return actor
 
 
@@ -200,7 +200,7 @@ def amend_initiative(
     initiative = save_checked(
         proposal.initiative, version, {**values, "organizer": organizer}, None, AMENDED
     )
-    _follow_entry(proposal, initiative, proposer, _links_changes(links))
+    follow_entry(proposal, initiative, proposer, _links_changes(links))
     return initiative
 
 

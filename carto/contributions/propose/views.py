@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +20,10 @@ from carto.contributions.notifications import notify_referents, send_follow_link
 from carto.contributions.services import EditConflict
 
 from . import services
+from .amendments import new_organizer
 from .forms import ActorProposalForm
 from .guards import protected_write
-from .initiative_form import NEW, InitiativeProposalForm
+from .initiative_form import InitiativeProposalForm
 from .place_fields import territory_labels
 from .reports import LABELS
 
@@ -69,14 +71,6 @@ def deliver(request, submitted: services.Submitted):
     return redirect("propose-follow", token=submitted.token)
 
 
-def _new_organizer(data) -> services.NewOrganizer | None:
-    if data.get("organizer_choice") != NEW:
-        return None
-    return services.NewOrganizer(
-        data["organizer_name"], data["organizer_kind"], data["organizer_territory"]
-    )
-
-
 @protected_write
 @require_http_methods(["GET", "POST"])
 def propose_actor(request):
@@ -97,7 +91,7 @@ def propose_initiative(request):
             form.entry_values(),
             data["links"],
             data.get("organizer_actor"),
-            _new_organizer(data),
+            new_organizer(data),
             form.proposer(),
         )
         return deliver(request, submitted)
@@ -125,10 +119,10 @@ def proposal_for(token: str) -> Proposal:
 
 
 def amendable(proposal: Proposal) -> bool:
-    """A new entry its proposer may still change (with the forms of this app): pending,
+    """A new entry its proposer may still change (with the form of its kind): pending,
     not decided."""
     return (
-        kind_of(proposal.entry).editable
+        kind_of(proposal.entry).amendable
         and proposal.kind == Proposal.Kind.NEW
         and proposal.state == Proposal.State.PENDING
         and proposal.entry.status == Status.PENDING
@@ -136,19 +130,17 @@ def amendable(proposal: Proposal) -> bool:
 
 
 def _amend(request, proposal: Proposal, form) -> bool:
-    """Save the proposer's amendment; False (and the form says why) on a conflict."""
-    data = form.cleaned_data
-    version = data.get("edit_version") or proposal.entry.version
+    """Save the proposer's amendment; False (and the form says why) on a conflict or on
+    values the entry's own checks refuse."""
+    version = form.cleaned_data.get("edit_version") or proposal.entry.version
     try:
-        if proposal.actor_id:
-            services.amend_actor(proposal, version, form.entry_values(), form.proposer())
-        else:
-            services.amend_initiative(
-                proposal, version, form.entry_values(), data["links"],
-                data.get("organizer_actor"), _new_organizer(data), form.proposer(),
-            )  # fmt: skip
+        kind_of(proposal.entry).amend(proposal, version, form)
     except EditConflict as conflict:
         form.add_error(None, str(conflict))
+        return False
+    except ValidationError as refused:
+        for name, errors in refused.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
         return False
     messages.success(request, "Vos modifications sont enregistrées.")
     return True
@@ -170,9 +162,8 @@ def follow(request, token: str):
     proposal = proposal_for(token)
     form = None
     if amendable(proposal):
-        form_class = ActorProposalForm if proposal.actor_id else InitiativeProposalForm
         data = request.POST if request.method == "POST" else None
-        form = form_class.for_amendment(proposal, data)
+        form = kind_of(proposal.entry).amend_form(proposal, data)
         if form.is_bound and form.is_valid() and _amend(request, proposal, form):
             return _no_referrer(redirect("propose-follow", token=token))
     elif request.method == "POST":
