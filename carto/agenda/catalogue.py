@@ -19,13 +19,15 @@ from django.utils import timezone
 from carto.srid import WGS84
 from carto.territories.models import Territory
 
-from .models import Occurrence, Relay, Skill
+from .models import Format, Occurrence, Relay, Skill
 from .querysets import Distance, Geography, as_geography
 from .services import attach_like, set_attachment
 
 MATCH_RADIUS_KM = 30
 MATCH_DAYS = 90
 MATCHES = 10
+# The agenda's formats that fit an offer or a request (not a tour's stop, not an annual event).
+SKILL_FORMATS = [Format.RENCONTRE, Format.ATELIER, Format.FORMATION, Format.PERMANENCE]
 
 
 def place_at_commune(skill: Skill) -> Skill:

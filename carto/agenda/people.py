@@ -40,7 +40,7 @@ from carto.territories.codes import search_key
 from carto.territories.models import Territory
 
 from . import catalogue, services
-from .models import Format, Level, Mode, Participant, Registration, Skill
+from .models import Level, Mode, Participant, Registration, Skill
 
 SIGN_IN_MAX_AGE = timedelta(minutes=30)
 SIGN_IN_SALT = "carto.agenda.people.sign-in"
@@ -239,9 +239,6 @@ def save_profile(user, pseudonym: str, commune: Territory, consent: bool) -> Par
 
 # -- offers and requests --------------------------------------------------------------------
 
-# The agenda's formats that fit a person's teaching (not a tour's stop, not an annual event).
-SKILL_FORMATS = [Format.RENCONTRE, Format.ATELIER, Format.FORMATION, Format.PERMANENCE]
-
 TITLE_LABELS = {
     Skill.Direction.OFFER: "Je peux transmettre …",
     Skill.Direction.REQUEST: "Je cherche à apprendre …",
@@ -263,7 +260,7 @@ class SkillForm(forms.Form):
     format = forms.ChoiceField(
         label="Format",
         required=False,
-        choices=[("", "Indifférent"), *((f.value, f.label) for f in SKILL_FORMATS)],
+        choices=[("", "Indifférent"), *((f.value, f.label) for f in catalogue.SKILL_FORMATS)],
     )
     modes = forms.MultipleChoiceField(
         label="Où", choices=Mode.choices, widget=forms.CheckboxSelectMultiple

@@ -39,6 +39,7 @@ from .models import (
     Event,
     Format,
     Level,
+    Mode,
     Occurrence,
     Registration,
     Skill,
@@ -188,17 +189,25 @@ def event_page(request, pk: int):
         occurrence.places_left = (
             None if event.capacity is None else max(0, event.capacity - occurrence.places_taken)
         )
-    return render(
+    # The initiatives presented there (a festival gathers many), with their testimonies.
+    initiatives = list(
+        event.initiatives.filter(listed=True).select_related("organizer").order_by("title", "id")
+        .prefetch_related(Prefetch(
+            "testimonies", Testimony.objects.filter(status="published"), to_attr="shown_testimonies"
+        ))
+    )  # fmt: skip
+    response = render(
         request,
         "agenda/evenement.html",
         {
             "event": event,
             "sessions": upcoming,
             "form": RegistrationForm(),
-            "initiatives": event.initiatives.filter(listed=True),
+            "initiatives": initiatives,
             "feed_url": reverse("api-events-feed") + f"?event={event.pk}",
         },
     )
+    return allow_players(response, (t.video_url for i in initiatives for t in i.shown_testimonies))
 
 
 def session_ics(request, pk: int):
@@ -315,6 +324,12 @@ def skills(request):
     level = query.get("level", "")
     if level in Level.values:
         rows = rows.filter(level=level)
+    skill_format = query.get("format", "")
+    if skill_format in Format.values:
+        rows = rows.filter(format=skill_format)
+    mode = query.get("ou", "")
+    if mode in Mode.values:
+        rows = rows.filter(modes__contains=[mode])
     place = query.get("lieu", "").strip()
     commune = None
     if place:
@@ -330,7 +345,8 @@ def skills(request):
         request,
         "agenda/savoirs.html",
         {"rows": rows, "themes": Theme.objects.all(), "levels": Level.choices,
-         "directions": Skill.Direction.choices, "query": query, "commune": commune,
+         "directions": Skill.Direction.choices, "formats": catalogue.SKILL_FORMATS,
+         "modes": Mode.choices, "query": query, "commune": commune,
          "not_found": bool(place) and commune is None},
     )  # fmt: skip
 

@@ -83,3 +83,28 @@ def test_relays_are_listed_on_their_territorys_sheet(client):
     assert "Relais et facilitateurs" in page
     assert f"Habitant·e-relais numérique : {actor.name}" in page
     assert "Cache" not in page
+
+
+def test_the_catalogue_filters_by_format_and_where(client):
+    person = participant("nadia", "62498")
+    for title, skill_format, modes in [
+        ("Tableur en atelier", "atelier", ["sur-place"]),
+        ("Tableur en visio", "formation", ["en-ligne"]),
+        ("Tableur sur les marchés", "rencontre", ["itinerant", "sur-place"]),
+    ]:
+        catalogue.save_skill(
+            Skill(direction="offer", title=title, themes=["numerique"], participant=person,
+                  format=skill_format, modes=modes)
+        )  # fmt: skip
+
+    def titles(**query) -> set[str]:
+        page = client.get("/agenda/savoirs/", query).content.decode()
+        return {t for t in ("en atelier", "en visio", "sur les marchés") if f"Tableur {t}" in page}
+
+    assert titles() == {"en atelier", "en visio", "sur les marchés"}
+    assert titles(format="atelier") == {"en atelier"}
+    assert titles(ou="sur-place") == {"en atelier", "sur les marchés"}
+    assert titles(ou="itinerant", format="rencontre") == {"sur les marchés"}
+    assert titles(ou="en-ligne", format="atelier") == set()
+    page = client.get("/agenda/savoirs/", {"format": "atelier"}).content.decode()
+    assert '<option value="atelier" selected>Atelier</option>' in page
