@@ -1,15 +1,17 @@
-"""Admin of the credit exchange: the coalition edits its rules (rates, floor, référents)
-and themes here, without code. The ledger itself is read-only: transactions are written by
-the services only (an admin action reverses one, idempotently), entries never change."""
+"""Admin of the credit exchange: the coalition names the référents here; the rules and
+themes are edited here or on the exchange's pages (referents.py), with their history.
+The ledger itself is read-only: transactions are written by the services only (an admin
+action reverses one, idempotently), entries never change; claims are decided on the pages."""
 
 from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Account, Entry, Exchange, ExchangeTheme, Transaction
+from .models import Account, Entry, Exchange, ExchangeTheme, Transaction, VolunteeringClaim
 
 
 @admin.register(Exchange)
-class ExchangeAdmin(admin.ModelAdmin):
+class ExchangeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "currency", "teaching_rate", "volunteering_rate", "attendance_rate", "floor"]  # fmt: skip
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["referents"]
@@ -19,7 +21,7 @@ class ExchangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeTheme)
-class ExchangeThemeAdmin(admin.ModelAdmin):
+class ExchangeThemeAdmin(SimpleHistoryAdmin):
     list_display = ["label", "exchange", "active", "put_online_by"]
     list_filter = ["exchange", "active"]
     prepopulated_fields = {"slug": ["label"]}
@@ -106,3 +108,22 @@ class TransactionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
                 self.message_user(request, f"{original} contre-passée : {done}.")
+
+
+@admin.register(VolunteeringClaim)
+class VolunteeringClaimAdmin(admin.ModelAdmin):
+    """Read-only: claims are declared and decided on the exchange's pages (volunteering.py),
+    where a validation pays once and never the référent's own hours."""
+
+    list_display = ["day", "account", "hours", "state", "decided_by", "exchange"]
+    list_filter = ["exchange", "state"]
+    search_fields = ["account__pseudonym", "description"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in VolunteeringClaim._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,9 +14,13 @@ Design choices:
   and sessions of 1 h 30 are the field's daily life, PostgreSQL's numeric sums them
   exactly, and the admin, the statement and the CSV show them as people read them. The
   services quantize every amount to the hundredth (half up) before it is written.
-- The rules (rates, floor, who validates) are rows of `Exchange`, edited in the admin by
-  the coalition, not Django settings: changing them needs no deployment. A rate applies
-  when a transaction is posted; past transactions keep the amounts they were posted with.
+- The rules (rates, floor, who validates) are rows of `Exchange`, edited by the coalition's
+  référents on the exchange's rules page (or in the admin), not Django settings: changing
+  them needs no deployment, and their history says who changed what. A rate applies when
+  a transaction is posted; past transactions keep the amounts they were posted with.
+- Volunteering hours are first a `VolunteeringClaim` (declared by the participant), and
+  become a transaction only when a référent validates the claim (volunteering.py): the
+  claim is the request, the ledger keeps only what was granted.
 - People are pseudonymous: an account shows its `pseudonym` in public, and erasing it
   (services.erase_holder) unlinks the person and keeps the entries, so every total stays.
 """
@@ -26,6 +30,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2}
 ERASED_PSEUDONYM = "Compte effacé"
@@ -59,6 +64,8 @@ class Exchange(models.Model):
         verbose_name="référents KAT",
         help_text="Valident les heures de bénévolat et mettent les thèmes en ligne.",
     )
+    # Who changed a rate or the floor, when, from what to what (the rules page shows it).
+    history = HistoricalRecords(cascade_delete_history=False, user_db_constraint=False)
 
     class Meta:
         verbose_name = "échange de savoirs"
@@ -110,6 +117,8 @@ class ExchangeTheme(models.Model):
         verbose_name="mis en ligne par",
     )
     active = models.BooleanField("en ligne", default=True)
+    # Who took a theme offline or back online, and when.
+    history = HistoricalRecords(cascade_delete_history=False, user_db_constraint=False)
 
     class Meta:
         verbose_name = "thème d’échange"
@@ -277,3 +286,82 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount:+}"
+
+
+class ClaimState(models.TextChoices):
+    PENDING = "pending", "En attente de validation"
+    VALIDATED = "validated", "Validée"
+    REFUSED = "refused", "Refusée"
+
+
+MAX_CLAIM_HOURS = Decimal("24.00")
+
+
+class VolunteeringClaim(models.Model):
+    """Hours of volunteering a participant declares; a référent validates them (then they
+    are paid once, by `transaction`) or refuses them with a reason. Kept after the
+    decision: the claimant sees its state, the référents what they decided."""
+
+    exchange = models.ForeignKey(Exchange, on_delete=models.PROTECT, related_name="claims")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="claims")
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteering_claims",
+        verbose_name="déclarant·e",
+    )
+    day = models.DateField("jour")
+    hours = models.DecimalField("heures", max_digits=4, decimal_places=2)
+    description = models.TextField("ce qui a été fait", max_length=2000)
+    state = models.CharField(
+        "état", max_length=20, choices=ClaimState.choices, default=ClaimState.PENDING
+    )
+    created_at = models.DateTimeField("déclarée le", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    refusal_reason = models.TextField("motif du refus", blank=True, max_length=1000)
+    transaction = models.OneToOneField(
+        Transaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claim",
+        verbose_name="transaction",
+    )
+
+    class Meta:
+        verbose_name = "déclaration de bénévolat"
+        verbose_name_plural = "déclarations de bénévolat"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=MAX_CLAIM_HOURS),
+                name="credits_claim_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=ClaimState.values), name="credits_claim_state_known"
+            ),
+            # A validated claim is paid by exactly one transaction; a refused one says why.
+            models.CheckConstraint(
+                condition=(Q(state="validated") & Q(transaction__isnull=False))
+                | (~Q(state="validated") & Q(transaction__isnull=True)),
+                name="credits_claim_validated_paid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refused") | ~Q(refusal_reason=""),
+                name="credits_claim_refused_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["exchange", "state"], name="credits_claim_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} : {self.hours} h le {self.day:%d/%m/%Y}"
