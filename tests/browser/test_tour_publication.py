@@ -15,6 +15,8 @@ from django.utils import timezone
 from carto.agenda.models import Event
 from carto.contributions.models import Proposal
 
+from .axe import assert_accessible
+
 pytestmark = pytest.mark.django_db
 
 MARK = "Tournicoti"  # in no demo record
@@ -68,12 +70,14 @@ def test_a_planned_tour_is_published_as_pending_stops(open_page, artifacts):
     page.fill("#id_organizer_name", "Pimms Médiation Lens")
     page.fill("#id_proposer_email", "tournee@example.org")
     page.screenshot(path=artifacts / "tournee-formulaire.png", full_page=True)
+    assert_accessible(page)
     page.click("form[data-form=tournee] button[type=submit]")
 
     page.wait_for_selector("[data-proposed-stops]")
     assert page.locator("[data-proposed-stops] li").count() == len(planned)
     assert page.locator("[data-proposed-stops] a[href^='/proposer/suivi/']").count() == len(planned)
     page.screenshot(path=artifacts / "tournee-merci.png", full_page=True)
+    assert_accessible(page)
     events = list(Event.objects.filter(title__contains=MARK))
     assert len(events) == len(planned)
     assert {e.status for e in events} == {"pending"} and len({e.series for e in events}) == 1
