@@ -215,8 +215,13 @@ def test_embed_agenda_preset_of_a_territory(open_page, sessions, artifacts):
     page, console = open_page(
         f"/embed/?mode=agenda&theme={THEME}&territory=commune:62498&periode=mois"
     )
-    # Framed on Lens once its outline came: the two Lens sessions, one place.
+    # Framed on Lens once its outline came (the view in the URL says so): the two Lens
+    # sessions, one place.
+    page.wait_for_function(
+        "() => Number((new URLSearchParams(location.search).get('map') || '').split(',')[2]) >= 11"
+    )
     page.wait_for_function("() => document.querySelector('[data-carte]').dataset.agenda === '2'")
+    assert "Lens (commune)" in page.text_content("[data-territory-chip]")
     assert listed_titles(page) == [PAYLOAD, LATER]
     assert page.is_visible("#f-periode") and page.is_hidden("#f-du")
     marker = page.locator(".seance-marqueur")

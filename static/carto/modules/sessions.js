@@ -127,7 +127,9 @@ export function createSessions(map, root, config, state) {
   let asked = 0;
   let timer = null;
   let features = [];         // the sessions loaded (placed ones), by date
-  let loaded = {bounds: null, key: "", capped: 0};  // where and for which filters; how many matched
+  // The area and filters of the last load (begun or ended), how many matched when capped.
+  let loaded = {bounds: null, key: "", capped: 0};
+  let busy = false;  // a load is under way: it will list the sessions when it ends
 
   // The filters a load depends on, besides the area.
   function keyOf() {
@@ -137,8 +139,9 @@ export function createSessions(map, root, config, state) {
 
   map.on("moveend", () => {
     if (state.mode !== "agenda") { return; }
-    if (loaded.bounds && loaded.bounds.contains(map.getBounds()) && loaded.key === keyOf()) {
-      render();
+    // Within the area loaded for the same filters, all of it loaded: nothing new to ask.
+    if (loaded.bounds && !loaded.capped && loaded.bounds.contains(map.getBounds()) && loaded.key === keyOf()) {
+      if (!busy) { render(); }
       return;
     }
     clearTimeout(timer);
@@ -235,6 +238,7 @@ export function createSessions(map, root, config, state) {
     clearTimeout(timer);
     root.querySelector("[data-online]").hidden = true;
     root.removeAttribute("data-online-count");
+    busy = false;
     if (state.mode !== "agenda") {
       map.removeLayer(cluster);
       errorEl.hidden = true;
@@ -260,6 +264,8 @@ export function createSessions(map, root, config, state) {
     query.set("bbox", [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)].map((v) => v.toFixed(5)).join(","));
     query.set("page_size", String(PAGE_SIZE));
     countEl.textContent = "Chargement de l’agenda…";
+    loaded = {bounds: b, key: base.toString(), capped: 0};
+    busy = true;
     let found = [];
     let last;
     try {
@@ -272,6 +278,8 @@ export function createSessions(map, root, config, state) {
       }
     } catch (error) {
       if (question !== asked) { return; }
+      busy = false;
+      loaded = {bounds: null, key: "", capped: 0};
       features = [];
       draw();
       listEl.textContent = "";
@@ -280,8 +288,9 @@ export function createSessions(map, root, config, state) {
       root.setAttribute("data-agenda-seq", String(question));
       return;
     }
+    busy = false;
     features = found.filter((f) => f.geometry);
-    loaded = {bounds: b, key: base.toString(), capped: last.count > found.length ? last.count : 0};
+    loaded.capped = last.count > found.length ? last.count : 0;
     draw();
     render();
     online(base, question);
