@@ -23,7 +23,7 @@ from carto.agenda.credits.models import (
     TransactionKind,
     VolunteeringClaim,
 )
-from tests.helpers import body
+from tests.helpers import body, in_own_connection, together
 
 pytestmark = pytest.mark.django_db
 
@@ -457,3 +457,28 @@ def test_the_admin_lists_the_claims_and_the_history_of_the_rules(client, exchang
     assert detail.status_code == 200 and "Accueil au repair café" in text_of(detail)
     history = client.get(reverse("admin:credits_exchange_history", args=[exchange.pk]))
     assert history.status_code == 200
+
+
+def test_simultaneous_validations_by_two_referents_pay_once():
+    """Four clicks at once, by two référents: the claim's row lock serves them one after
+    the other, the first pays and the others find the claim validated. Committed on
+    connections of their own (the ledger stays: append-only), scoped to their exchange."""
+
+    def open_claim():
+        slug = f"race-claim-{uuid.uuid4().hex[:10]}"
+        exchange = Exchange.objects.create(name=slug, slug=slug)
+        deciders = [user("ref-a"), user("ref-b")]
+        exchange.referents.add(*deciders)
+        return exchange, deciders, pending_claim(exchange, user("membre"), hours="3")
+
+    exchange, deciders, claim = in_own_connection(open_claim)
+    outcomes = together(
+        lambda n: volunteering.validate(claim, deciders[n % 2]),
+        range(4),
+        refused=services.LedgerError,
+    )
+    assert [kind for kind, _ in outcomes] == ["ok"] * 4, outcomes
+    assert len({posted.pk for _, posted in outcomes}) == 1
+    assert Transaction.objects.filter(exchange=exchange).count() == 1
+    assert Account.objects.get(pk=claim.account_id).balance == D("3.00")
+    assert services.check_invariants(exchange) == []
