@@ -57,6 +57,9 @@ function writeState(push) {
   // In an iframe the parent's history must not fill up: replace only.
   writeUrl(pageQuery(state, map), push && !config.embed);
   root.querySelector("[data-print]").href = config.api.print + "?" + filterQuery(state);
+  // The widget's « Ouvrir la carte complète » opens the same view (the agenda preset too).
+  const full = document.querySelector("[data-open-full]");
+  if (full) { full.href = config.pageUrl + "?" + pageQuery(state, map); }
 }
 
 function loadActors() {

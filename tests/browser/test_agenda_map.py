@@ -234,6 +234,10 @@ def test_embed_agenda_preset_of_a_territory(open_page, sessions, artifacts):
     assert online_count(page) == "1"
     assert "1 séance en ligne seulement" in page.text_content("[data-online]")
     assert page.evaluate("document.cookie") == ""
+    # « Ouvrir la carte complète » opens the same agenda view on /carte/.
+    full = page.get_attribute("[data-open-full]", "href")
+    assert "/carte/?" in full and "mode=agenda" in full and "periode=mois" in full
+    assert "territory=commune%3A62498" in full
     page.screenshot(path=artifacts / "agenda-embed.png")
     assert_nothing_ran(page, console)
 
