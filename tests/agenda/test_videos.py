@@ -2,6 +2,7 @@
 page's CSP frames exactly those players, and no frame is in the page before a click."""
 
 import pytest
+from django.utils.html import escape
 
 from carto.actors.models import Initiative
 from carto.agenda import models as agenda
@@ -85,3 +86,29 @@ def test_no_player_no_frame_source(client):
     page = client.get("/experiences/")
     assert page.status_code == 200
     assert "frame-src" not in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_an_event_page_gathers_its_festival(client, make_event):
+    films = list(Initiative.objects.listed().order_by("id")[:2])
+    hidden = Initiative.objects.exclude(status="published").first()
+    festival = make_event(title="Festival des films citoyens", format="annuel")
+    festival.initiatives.add(*films, *([hidden] if hidden else []))
+    agenda.Testimony.objects.create(
+        initiative=films[0], author="L’équipe du film", text="Tourné au <b>quartier</b>.",
+        video_url="https://vimeo.com/76979871", status="published",
+    )  # fmt: skip
+    agenda.Testimony.objects.create(
+        initiative=films[1], author="En attente", text="pas encore relu", status="pending"
+    )
+    page = client.get(f"/agenda/evenements/{festival.pk}/")
+    html = page.content.decode()
+    assert "Les initiatives présentées (2)" in html
+    assert all(escape(film.title) in html for film in films)
+    if hidden is not None:
+        assert escape(hidden.title) not in html
+    assert "Tourné au &lt;b&gt;quartier&lt;/b&gt;." in html
+    assert "pas encore relu" not in html
+    assert 'data-player="https://player.vimeo.com/video/76979871?dnt=1"' in html
+    assert "<iframe" not in html
+    assert "frame-src https://player.vimeo.com" in page.headers["Content-Security-Policy"]
