@@ -186,6 +186,15 @@ def test_carte_agenda_mode_with_a_date_window(open_page, sessions, artifacts):
     assert wait_agenda(page) == "3"
     assert page.input_value("#f-periode") == "mois"
 
+    # « Aujourd'hui »: none of them (the first is in two days).
+    seq = agenda_seq(page)
+    page.select_option("#f-periode", "aujourdhui")
+    assert wait_agenda(page, seq) == "0"
+    assert page.text_content("[data-count]") == "0 séance dans la vue, par date."
+    seq = agenda_seq(page)
+    page.select_option("#f-periode", "mois")
+    assert wait_agenda(page, seq) == "3"
+
     # The format filter, kept in the URL too.
     seq = agenda_seq(page)
     page.check('input[name="format"][value="formation"]')
