@@ -11,13 +11,15 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
 from django.test import Client
 from django.utils import timezone
 
 from carto.actors.models import Actor, Initiative
 from carto.actors.services import attach_actors, attach_initiatives
-from carto.agenda.models import Event, Occurrence
+from carto.agenda.catalogue import save_skill
+from carto.agenda.models import Event, Occurrence, Participant, Skill
 from carto.agenda.services import save_event
 from carto.planning.services import refresh_derived
 from tests.helpers import body, public_actors
@@ -103,8 +105,26 @@ def hidden(db):
         location=Point(*LENS, srid=4326), source="test-listed", source_id="visible",
     ))  # fmt: skip
     sessions = list(Occurrence.objects.filter(event__in=events).values_list("id", flat=True))
+    # The catalogue: an offer by a person who does not consent, an archived offer, and a
+    # listed request that both would match.
+    people = [
+        Participant.objects.create(
+            user=User.objects.create_user(f"listed-{consent}", email=f"listed-{consent}@example.org"),
+            pseudonym=f"{MARK} personne" if not consent else "Personne visible de test",
+            commune_code="62498", consent=consent,
+        )
+        for consent in (False, True)
+    ]  # fmt: skip
+    for who, state in ((people[0], "published"), (people[1], "archived")):
+        save_skill(Skill(direction="offer", title=f"{MARK} savoir {state}", themes=["numerique"],
+                         format="atelier", modes=["sur-place"], participant=who, status=state))  # fmt: skip
+    visible_request = save_skill(Skill(
+        direction="request", title="Demande visible de test", themes=["numerique"],
+        participant=people[1],
+    ))  # fmt: skip
     return {"actors": actors, "initiatives": initiatives, "child": child, "visible": visible,
-            "events": events, "sessions": sessions, "visible_event": visible_event}  # fmt: skip
+            "events": events, "sessions": sessions, "visible_event": visible_event,
+            "visible_request": visible_request}  # fmt: skip
 
 
 def assert_hidden(response, hidden, where: str) -> None:
@@ -207,6 +227,7 @@ PAGES = [
     "/agenda/?vue=mois",
     "/agenda/?lieu=Lens&periode=mois",
     "/agenda/savoirs/",
+    "/agenda/savoirs/?sens=offer&format=atelier&ou=sur-place&lieu=Lens",
     "/experiences/",
     "/agenda/proposer/",
 ]
@@ -234,6 +255,12 @@ def test_every_operation_of_the_schema_hides_unlisted_entries(client, hidden):
     page = client.get(f"/agenda/evenements/{hidden['visible_event'].id}/")
     assert page.status_code == 200
     assert_hidden(page, hidden, "agenda event page")
+
+
+def test_a_catalogue_request_matches_only_listed_offers(client, hidden):
+    page = client.get(f"/agenda/savoirs/{hidden['visible_request'].id}/")
+    assert page.status_code == 200 and "Demande visible de test" in page.content.decode()
+    assert_hidden(page, hidden, "catalogue request page")
 
 
 def test_the_planning_posts_never_use_unlisted_actors(client, hidden):
