@@ -8,6 +8,7 @@
  * the production storage rewrites them to the hashed file names. */
 import {L} from "./modules/leaflet.js";
 import {el, readConfig} from "./modules/dom.js";
+import {total} from "./modules/format.js";
 import {getJSON, territoryUrl} from "./modules/api.js";
 import {readState, filterQuery, pageQuery, writeUrl} from "./modules/state.js";
 import {createFilters} from "./modules/filters.js";
@@ -70,6 +71,7 @@ function loadActors() {
     root.setAttribute("data-rendu", loaded.tiles ? "tuiles" : "marqueurs");
     if (loaded.tiles) {
       matching = loaded.count;
+      matchingExact = loaded.exact;
       return listInView().then(() => {
         if (state.actor) { select(state.actor, false); }
         root.setAttribute("data-loaded", String(loaded.count));
@@ -77,7 +79,7 @@ function loadActors() {
       });
     }
     if (state.near && !state.view) { actors.frameAround(loaded.features.slice(0, 10), state.near); }
-    list.show(loaded.features, loaded.truncatedTotal);
+    list.show(loaded.features, loaded.truncatedTotal, loaded.exact);
     if (state.actor) { select(state.actor, false); }
     root.setAttribute("data-loaded", String(loaded.features.length));
     root.setAttribute("data-load-seq", String(loaded.seq));
@@ -89,6 +91,7 @@ function loadActors() {
 
 // Tile mode: the list holds the actors in view (at most LIST_PAGE), asked of the API.
 let matching = 0;
+let matchingExact = true;
 let viewSeq = 0;
 let viewTimer;
 function listInView() {
@@ -102,8 +105,8 @@ function listInView() {
     if (seq !== viewSeq) { return; }
     actors.remember(page.features);
     list.show(page.features, 0);
-    const inView = page.count.toLocaleString("fr-FR") + (page.count > 1 ? " acteurs" : " acteur");
-    let text = inView + " dans la vue, sur " + matching.toLocaleString("fr-FR") + " qui correspondent";
+    const inView = total(page.count, page.count_exact) + (page.count > 1 ? " acteurs" : " acteur");
+    let text = inView + " dans la vue, sur " + total(matching, matchingExact) + " qui correspondent";
     if (page.count > page.features.length) { text += " — la liste en montre " + page.features.length + " : zoomez ou filtrez"; }
     countEl.textContent = text + ".";
   }).catch((error) => { countEl.textContent = "Impossible de lister les acteurs de la vue : " + error.message; });

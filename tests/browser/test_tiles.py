@@ -97,8 +97,23 @@ def test_clusters_are_drawn_with_their_count(open_page, client, artifacts):
     assert painted(page, CLUSTER_FILL) > 500  # the clusters' discs
     count = page.text_content("[data-count]")
     assert "dans la vue, sur" in count and "qui correspondent" in count
+    assert "plus de" not in count  # counted exactly under the bound
     page.screenshot(path="/tmp/carte-tuiles.png")
     page.screenshot(path=artifacts / "carte-tuiles.png")
+    assert own_errors(console) == []
+
+
+def test_a_bounded_count_reads_as_a_minimum(open_page, client, settings):
+    """Past CARTO_API_COUNT_LIMIT the API counts no further (count_exact false): the page
+    says « plus de N », never N as if it were the total."""
+    settings.CARTO_API_COUNT_LIMIT = 5
+    bounded = api(client, page_size=2)
+    assert bounded["count_exact"] is False and bounded["count"] >= 5
+    page, console = open_page("/carte/?map=50.2,2.6,7")
+    wait_loaded(page)
+    count = page.text_content("[data-count]")
+    shown = f"plus de {bounded['count']:,}".replace(",", "\u202f")
+    assert count.startswith(shown + " acteurs dans la vue, sur " + shown + " qui correspondent"), count
     assert own_errors(console) == []
 
 

@@ -38,8 +38,9 @@ export function createActors(map, config, onSelect) {
   }
 
   /* Load the actors matching `query` and put them on the map. Resolves to {seq, features,
-   * truncatedTotal, tiles, count}: with markers, the features (truncatedTotal: how many match
-   * when capped, else 0); in tile mode (`tiles` true) no feature, and `count` matching. Resolves
+   * truncatedTotal, tiles, count, exact}: with markers, the features (truncatedTotal: how many match
+   * when capped, else 0); in tile mode (`tiles` true) no feature, and `count` matching
+   * (`exact` false: at least that many, the API's bounded count). Resolves
    * to null when a later load began meanwhile (its failure is then ignored too). */
   async function load(query) {
     const seq = ++latest;
@@ -57,7 +58,7 @@ export function createActors(map, config, onSelect) {
           markers = new Map();
           await tiles.show(filters);
           if (seq !== latest) { return null; }
-          return {seq, features: [], truncatedTotal: 0, tiles: true, count: last.count};
+          return {seq, features: [], truncatedTotal: 0, tiles: true, count: last.count, exact: last.count_exact};
         }
         features = features.concat(last.features);
         if (!last.truncated || features.length >= MAX_ACTORS) { break; }
@@ -70,7 +71,7 @@ export function createActors(map, config, onSelect) {
     cluster.clearLayers();
     markers = new Map(features.map((feature) => [String(feature.properties.id), markerFor(feature)]));
     cluster.addLayers(Array.from(markers.values()));
-    return {seq, features, truncatedTotal: last.count > features.length ? last.count : 0, tiles: false, count: last.count};
+    return {seq, features, truncatedTotal: last.count > features.length ? last.count : 0, tiles: false, count: last.count, exact: last.count_exact};
   }
 
   // Where these actors (GeoJSON features, e.g. the list's) stand, for ringing them in tile mode.

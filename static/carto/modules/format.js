@@ -11,6 +11,13 @@ export function away(metres) {
   return metres == null ? "" : "à " + distance(metres);
 }
 
+// "12 345", or "plus de 10 000" when the API counted only up to its bound (`count_exact`
+// false): a bounded count is a minimum, never shown as if it were the total.
+export function total(count, exact) {
+  const shown = count.toLocaleString("fr-FR");
+  return exact === false ? "plus de " + shown : shown;
+}
+
 // "1 acteur", "3 acteurs".
 export function plural(count, word) {
   return count + " " + word + (count > 1 ? "s" : "");

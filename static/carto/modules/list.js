@@ -1,7 +1,7 @@
 /* The result list beside the map: the loaded actors in view (all of them, nearest first,
  * around a place), how many there are, and which one is open. */
 import {el} from "./dom.js";
-import {away, plural} from "./format.js";
+import {away, plural, total} from "./format.js";
 
 const LIST_LIMIT = 500;
 
@@ -10,6 +10,7 @@ export function createList(root, map, state, onSelect) {
   const countEl = root.querySelector("[data-count]");
   let features = [];
   let truncatedTotal = 0;
+  let truncatedExact = true;
 
   function item(p) {
     const meta = [p.kind_label, p.city].filter(Boolean).join(" · ") + (p.itinerant ? " · itinérant" : "");
@@ -34,7 +35,7 @@ export function createList(root, map, state, onSelect) {
     let text = state.near
       ? plural(features.length, "acteur") + ", du plus proche au plus lointain"
       : plural(shown.length, "acteur") + " dans la vue (sur " + features.length + ")";
-    if (truncatedTotal) { text += " — " + truncatedTotal + " correspondent : affinez pour tout voir"; }
+    if (truncatedTotal) { text += " — " + total(truncatedTotal, truncatedExact) + " correspondent : affinez pour tout voir"; }
     countEl.textContent = text;
     listEl.textContent = "";
     shown.slice(0, LIST_LIMIT).forEach((feature) => listEl.appendChild(item(feature.properties)));
@@ -43,10 +44,12 @@ export function createList(root, map, state, onSelect) {
     }
   }
 
-  // The actors loaded for the filters; `capped`: how many match when not all were loaded.
-  function show(loaded, capped) {
+  // The actors loaded for the filters; `capped`: how many match when not all were loaded
+  // (`exact` false: at least that many).
+  function show(loaded, capped, exact = true) {
     features = loaded;
     truncatedTotal = capped;
+    truncatedExact = exact;
     render();
   }
 
