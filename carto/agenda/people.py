@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -33,6 +34,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from carto.actors.models import Theme
 from carto.contributions.propose.honeypot import HoneypotMixin
@@ -75,15 +77,28 @@ def account_of(email: str):
     return get_user_model().objects.filter(email__iexact=email).order_by("id").first()
 
 
+def safe_next(path: str | None) -> str:
+    """`path` when it is a page of this site (a path, no host), else "": where to go after
+    signing in, never another site (an open redirect)."""
+    path = (path or "").strip()
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=set()) else ""
+
+
 def sign_in_token(email: str) -> str:
     email = email.strip().lower()
     return _signer().sign_object({"email": email, "stamp": _stamp(account_of(email))})
 
 
-def send_sign_in_link(email: str) -> bool:
-    """Mail a sign-in link to `email`, known or not. False when the mail could not leave."""
+def send_sign_in_link(email: str, then: str = "") -> bool:
+    """Mail a sign-in link to `email`, known or not, leading to the page `then` (a path of
+    this site, already checked by safe_next) after sign-in. False when the mail could not
+    leave."""
     email = email.strip().lower()
     url = services.site_url(reverse("agenda-sign-in-link", args=[sign_in_token(email)]))
+    if then:
+        url += "?" + urlencode({"suite": then})
     minutes = int(SIGN_IN_MAX_AGE.total_seconds() // 60)
     try:
         send_mail(

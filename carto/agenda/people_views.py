@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carto.agenda.credits import services as ledger
-from carto.agenda.credits.models import Account
+from carto.agenda.credits.models import Account, Exchange
 from carto.contributions.propose.guards import protected_write
 
 from . import catalogue, people, services
@@ -40,19 +40,22 @@ def sign_in(request):
     """GET the e-mail form; POST mails a link. The same answer whether the address has an
     account or not."""
     form = people.SignInForm(request.POST if request.method == "POST" else None)
+    # Where a page that needs the sign-in sent the person (login_required's `next`).
+    then = people.safe_next(request.POST.get("suite") or request.GET.get("next"))
     if request.method == "POST" and form.is_valid():
-        people.send_sign_in_link(form.cleaned_data["email"])
+        people.send_sign_in_link(form.cleaned_data["email"], then)
         return render(
             request, "agenda/moi/connexion.html",
-            {"sent_to": form.cleaned_data["email"], "form": people.SignInForm()},
+            {"sent_to": form.cleaned_data["email"], "form": people.SignInForm(), "suite": then},
         )  # fmt: skip
-    return render(request, "agenda/moi/connexion.html", {"form": form})
+    return render(request, "agenda/moi/connexion.html", {"form": form, "suite": then})
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in_link(request, token: str):
     """GET asks to confirm (a mail scanner opening the link spends nothing); POST signs in."""
+    then = people.safe_next(request.POST.get("suite") or request.GET.get("suite"))
     if request.method == "POST":
         try:
             user = people.redeem(token)
@@ -61,8 +64,8 @@ def sign_in_link(request, token: str):
             return redirect(SIGN_IN)
         login(request, user, backend=BACKEND)
         messages.success(request, "Vous êtes connecté·e.")
-        return redirect("agenda-me")
-    response = render(request, "agenda/moi/lien.html", {"token": token})
+        return redirect(then or "agenda-me")
+    response = render(request, "agenda/moi/lien.html", {"token": token, "suite": then})
     response["Referrer-Policy"] = "same-origin"  # the token never leaves this site
     return response
 
@@ -97,6 +100,9 @@ def _space(request, **forms):
         "requests": [s for s in skills if s.direction == Skill.Direction.REQUEST],
         "registrations": people.split_registrations(user),
         "accounts": Account.objects.filter(holder=user).select_related("exchange"),
+        "exchanges": [
+            (exchange, exchange.is_referent(user)) for exchange in Exchange.objects.order_by("name")
+        ],
         "consent_label": people.CONSENT_LABEL,
     }
     return render(request, "agenda/moi/espace.html", context)

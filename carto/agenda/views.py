@@ -25,6 +25,7 @@ from django_ratelimit.decorators import ratelimit
 from rest_framework import serializers
 
 from carto.actors.models import Initiative, Public, Theme
+from carto.agenda.credits.models import Exchange
 from carto.api import parse_fields
 from carto.calendar import DAY_NAMES_FR, PARIS, ZONES
 from carto.contributions.models import Referent
@@ -347,7 +348,8 @@ def skills(request):
         {"rows": rows, "themes": Theme.objects.all(), "levels": Level.choices,
          "directions": Skill.Direction.choices, "formats": catalogue.SKILL_FORMATS,
          "modes": Mode.choices, "query": query, "commune": commune,
-         "not_found": bool(place) and commune is None},
+         "not_found": bool(place) and commune is None,
+         "exchanges": Exchange.objects.order_by("name").only("name", "slug", "currency")},
     )  # fmt: skip
 
 

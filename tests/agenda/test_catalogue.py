@@ -108,3 +108,13 @@ def test_the_catalogue_filters_by_format_and_where(client):
     assert titles(ou="en-ligne", format="atelier") == set()
     page = client.get("/agenda/savoirs/", {"format": "atelier"}).content.decode()
     assert '<option value="atelier" selected>Atelier</option>' in page
+
+
+def test_the_catalogue_leads_to_mon_espace_and_the_exchanges(client):
+    from carto.agenda.credits.models import Exchange
+
+    assert "data-exchanges" not in client.get("/agenda/savoirs/").content.decode()
+    Exchange.objects.create(name="KAT <Hub> Interasso", slug="kat-hub")
+    html = client.get("/agenda/savoirs/").content.decode()
+    assert 'href="/agenda/moi/"' in html
+    assert 'href="/credits/echanges/kat-hub/">KAT &lt;Hub&gt; Interasso (KAT)</a>' in html

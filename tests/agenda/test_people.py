@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 from decimal import Decimal
+from urllib.parse import parse_qs, quote
 
 import pytest
 from django.contrib.auth.models import User
@@ -92,6 +93,45 @@ def test_a_link_by_mail_signs_in_once_and_creates_the_account(client, mailoutbox
     other = Client()  # the same link a second time
     assert "a déjà servi" in follow_message(other, other.post(path))
     assert other.get("/agenda/moi/").status_code == 302
+
+
+def test_a_page_that_needs_the_sign_in_comes_back_after_it(client, mailoutbox):
+    """Declaring volunteering hours needs an account: the sign-in by link brings the person
+    back to that page, and never to another site."""
+    exchange = Exchange.objects.create(name="KAT du Pas-de-Calais", slug="kat-62")
+    claims = f"/credits/echanges/{exchange.slug}/benevolat/"
+    sent = client.get(claims)
+    assert sent["Location"] == f"/agenda/moi/connexion/?next={quote(claims)}"
+    form = client.get(sent["Location"])
+    assert f'name="suite" value="{claims}"' in form.content.decode()
+    client.post("/agenda/moi/connexion/", {"email": "samir@example.org", "suite": claims})
+    (mail,) = mailoutbox
+    link = re.search(r"https?://[^/\s]+(/agenda/moi/connexion/\S+)", mail.body).group(1)
+    path, _, query = link.partition("?")
+    assert parse_qs(query) == {"suite": [claims]}
+    confirm = client.get(link)
+    assert f'name="suite" value="{claims}"' in confirm.content.decode()
+    response = client.post(path, {"suite": claims})
+    assert response["Location"] == claims
+    assert client.get(claims).status_code == 200
+    # « Mon espace » leads to the exchange's pages.
+    space = client.get("/agenda/moi/").content.decode()
+    assert f'href="{claims}"' in space and f'href="/credits/echanges/{exchange.slug}/"' in space
+    assert "heures à valider" not in space  # a référent's links, for référents only
+    exchange.referents.add(User.objects.get(email="samir@example.org"))
+    assert "heures à valider" in client.get("/agenda/moi/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_the_sign_in_never_sends_to_another_site(client, mailoutbox, elsewhere):
+    client.post("/agenda/moi/connexion/", {"email": "lea@example.org", "suite": elsewhere})
+    (mail,) = mailoutbox
+    assert "suite=" not in mail.body
+    path = re.search(r"https?://[^/\s]+(/agenda/moi/connexion/\S+/)", mail.body).group(1)
+    assert client.post(path, {"suite": elsewhere})["Location"] == "/agenda/moi/"
 
 
 def test_the_answer_is_the_same_for_a_known_and_an_unknown_address(client, mailoutbox):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import volunteering
 from .forms import ClaimForm
 from .models import Entry, Exchange, VolunteeringClaim
+from .referents import SIGN_IN
 
 
 @require_GET
@@ -36,7 +37,7 @@ def exchange_page(request, slug: str):
 
 
 @never_cache
-@login_required
+@login_required(login_url=SIGN_IN)
 @require_http_methods(["GET", "POST"])
 def my_claims(request, slug: str):
     """GET, POST /credits/echanges/<slug>/benevolat/: declare hours (the account is opened

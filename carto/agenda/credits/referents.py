@@ -27,13 +27,17 @@ from .models import ClaimState, Exchange, ExchangeTheme, VolunteeringClaim
 RULE_FIELDS = RulesForm.Meta.fields
 
 
+# People sign in by an e-mail link (« Mon espace »), and come back here after.
+SIGN_IN = "agenda-sign-in"
+
+
 def referent_required(*, staff: bool = False):
     """The view gets the exchange of its `slug` when the user is one of its référents
     (or staff, when `staff`); others get the French 403 page."""
 
     def decorate(view):
         @never_cache
-        @login_required
+        @login_required(login_url=SIGN_IN)
         @wraps(view)
         def checked(request, slug: str, *args, **kwargs):
             exchange = get_object_or_404(Exchange, slug=slug)
