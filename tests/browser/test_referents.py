@@ -9,17 +9,18 @@ append-only (sql/ledger.sql): each run opens an exchange of its own."""
 
 import uuid
 from decimal import Decimal
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from django.contrib.auth.models import User
 
 from carto.agenda.credits.models import Account, Exchange, VolunteeringClaim
+from carto.agenda.people import sign_in_token
 
 from .axe import assert_accessible
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "un mot de passe de test"
 LABEL = '<img src=x onerror="window.__pwned=1">Couture & retouches'
 
 
@@ -31,9 +32,11 @@ def people(django_db_setup, django_db_blocker):
             name="Échange de savoirs du Bassin minier", slug=f"kat-{suffix}"
         )
         referent = User.objects.create_user(
-            f"ref-nav-{suffix}", password=PASSWORD, first_name="Sam"
+            f"ref-nav-{suffix}", email=f"ref-nav-{suffix}@example.org", first_name="Sam"
         )
-        member = User.objects.create_user(f"membre-nav-{suffix}", password=PASSWORD)
+        member = User.objects.create_user(
+            f"membre-nav-{suffix}", email=f"membre-nav-{suffix}@example.org"
+        )
         exchange.referents.add(referent)
     try:
         yield exchange, referent, member
@@ -43,10 +46,14 @@ def people(django_db_setup, django_db_blocker):
 
 
 def sign_in(page, user):
-    assert "/connexion/" in page.url
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    """Where a protected page sent the visitor: the sign-in by e-mail link (the link as
+    mailed to the person, confirmed by its button), which brings them back to that page."""
+    url = urlparse(page.url)
+    assert url.path == "/agenda/moi/connexion/", page.url
+    then = parse_qs(url.query)["next"][0]
+    link = f"/agenda/moi/connexion/{sign_in_token(user.email)}/?suite={quote(then)}"
+    page.goto(f"{url.scheme}://{url.netloc}{link}")
+    page.click("main button[type=submit]")
 
 
 def test_declare_put_a_theme_online_validate_and_change_the_rules(open_page, people, artifacts):
