@@ -588,8 +588,13 @@ def generate(
             cursor.execute(queries["qpv_counts"])
             report.qpv_in, report.qpv_near = cursor.fetchone()
         with _timed(report, "insert", log, "INSERT … SELECT dans actors_actor"):
+            cursor.execute(queries["search_parts"], {"description": DESCRIPTION})
+            if report.bulk:  # the vectors come with the rows (the table is locked)
+                cursor.execute("ALTER TABLE actors_actor DISABLE TRIGGER actor_search_update")
             cursor.execute(queries["insert_actors"], {"source": SOURCE, "description": DESCRIPTION})
             report.actors = cursor.rowcount
+            if report.bulk:
+                cursor.execute("ALTER TABLE actors_actor ENABLE TRIGGER actor_search_update")
             cursor.execute(queries["drop_staging"])
         if report.bulk:
             with _timed(report, "rebuild", log, "Index et clés étrangères reconstruits"):

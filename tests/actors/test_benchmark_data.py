@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -202,6 +203,44 @@ class TestListed:
     def test_no_history_rows(self):
         generate(300)
         assert not Actor.history.filter(source=SOURCE).exists()
+
+
+def search_as_the_trigger_computes() -> list[tuple]:
+    """(stored vector, the trigger's vector) of each synthetic actor: the trigger is run
+    again on every row (an UPDATE of a column it watches), and the change rolled back."""
+    with connection.cursor() as cursor:
+        cursor.execute("SAVEPOINT recompute")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE stored AS SELECT id, search::text AS search FROM actors_actor "
+            "WHERE source = %s",
+            [SOURCE],
+        )
+        cursor.execute("UPDATE actors_actor SET name = name WHERE source = %s", [SOURCE])
+        cursor.execute(
+            "SELECT s.search, a.search::text FROM stored s JOIN actors_actor a USING (id) "
+            "ORDER BY id"
+        )
+        found = cursor.fetchall()
+        cursor.execute("ROLLBACK TO SAVEPOINT recompute")
+    return found
+
+
+class TestSearch:
+    @pytest.mark.parametrize("bulk", [True, False])
+    def test_the_vectors_written_are_the_triggers(self, bulk):
+        """The bulk write computes the search parts once per distinct value, with the
+        trigger off: the vectors are the trigger's, to the position and the weight."""
+        report = benchmark_data.generate(400, bulk=bulk)
+        assert report.bulk is bulk
+        pairs = search_as_the_trigger_computes()
+        assert len(pairs) == 400 and all(stored for stored, _ in pairs)
+        assert [stored for stored, _ in pairs] == [again for _, again in pairs]
+        assert rows("SELECT tgenabled FROM pg_trigger WHERE tgname = 'actor_search_update'") == [
+            ("O",)
+        ]  # enabled again after the bulk write
+        some = synthetic().order_by("id").first()
+        found = Actor.objects.filter(search=SearchQuery(some.name.split()[0], config="carto_fr"))
+        assert some in found  # by a word of its name
 
 
 class TestReplaceAndClear:

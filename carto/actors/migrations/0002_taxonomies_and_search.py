@@ -29,6 +29,8 @@ class Migration(migrations.Migration):
                 "DROP TRIGGER IF EXISTS actor_search_update ON actors_actor;"
                 "DROP TRIGGER IF EXISTS initiative_search_update ON actors_initiative;"
                 "DROP FUNCTION IF EXISTS carto_actor_search(); DROP FUNCTION IF EXISTS carto_initiative_search();"
+                "DROP FUNCTION IF EXISTS carto_actor_search_name(text),"
+                " carto_actor_search_place(text, text[], text), carto_actor_search_text(text, text);"
                 "DROP TEXT SEARCH CONFIGURATION IF EXISTS carto_fr;"
             ),
         ),

@@ -19,7 +19,7 @@ STEPS = {
     "clear": "suppression des précédents",
     "copy": "COPY",
     "qpv": "QPV",
-    "insert": "INSERT … SELECT (codes, déclencheur de recherche)",
+    "insert": "INSERT … SELECT (codes, vecteurs de recherche)",
     "rebuild": "index et clés étrangères reconstruits",
     "derived": "tables dérivées",
     "analyze": "ANALYZE",
