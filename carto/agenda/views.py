@@ -62,10 +62,12 @@ def agenda(request):
     place = query.pop("lieu", [""])[-1].strip()
     period = query.pop("periode", ["semaine"])[-1]
     month = query.pop("mois", [""])[-1]
+    first_day, last_day = query.pop("du", [""])[-1], query.pop("au", [""])[-1]
     for name in list(query):
         if name not in PAGE_FILTERS or query.get(name) == "":
             del query[name]
     today = timezone.localdate()
+    problems = {}
     commune = None
     if place and "near" not in query:
         commune = Territory.objects.filter(kind="commune").search(place).first()
@@ -81,12 +83,17 @@ def agenda(request):
             datetime.combine(today, time(), PARIS),
             datetime.combine(today + timedelta(days=31), time(), PARIS),
         )
+    elif period == "aujourdhui":  # what is left of today
+        start, end = timezone.now(), datetime.combine(today + timedelta(days=1), time(), PARIS)
+    elif period == "dates":
+        start, end = _days_window(first_day, last_day, problems)
     else:  # « cette semaine »: the coming seven days (on a Saturday, more than a weekend)
         start = timezone.now()
         end = datetime.combine(today + timedelta(days=7), time(), PARIS)
     query["from"], query["to"] = start.isoformat(), end.isoformat()
-    problems = {}
     try:
+        if problems:
+            raise serializers.ValidationError(problems)
         params = parse_fields(EventParams, query)
         rows = list(
             Occurrence.objects.listed().matching(params).with_places_taken()
@@ -105,6 +112,8 @@ def agenda(request):
         "problems": problems,
         "view": view,
         "period": period,
+        "first_day": first_day,
+        "last_day": last_day,
         "place": place,
         "commune": commune,
         "not_found": bool(place) and commune is None,
@@ -122,6 +131,33 @@ def agenda(request):
     if view == "mois":
         context.update(_month_grid(first, rows))
     return render(request, "agenda/agenda.html", context)
+
+
+MAX_WINDOW_DAYS = 366  # the horizon sessions are expanded to
+
+
+def _days_window(first: str, last: str, problems: dict) -> tuple[datetime, datetime]:
+    """Whole Paris days from `first` to `last` included (AAAA-MM-JJ); what is wrong goes
+    into `problems`, named by its field (and the next seven days stand in)."""
+    days = {}
+    for name, text in (("du", first), ("au", last)):
+        try:
+            days[name] = date.fromisoformat(text)
+        except ValueError:
+            problems[name] = [
+                f"« {text} » n'est pas une date (AAAA-MM-JJ)" if text else "date attendue"
+            ]
+    if len(days) == 2 and days["au"] < days["du"]:
+        problems["au"] = [f"le {days['au']:%d/%m/%Y} précède le début, le {days['du']:%d/%m/%Y}"]
+    elif len(days) == 2 and (days["au"] - days["du"]).days >= MAX_WINDOW_DAYS:
+        problems["au"] = [f"{MAX_WINDOW_DAYS} jours au plus entre les deux dates"]
+    if problems:
+        today = timezone.localdate()
+        days = {"du": today, "au": today + timedelta(days=6)}
+    return (
+        datetime.combine(days["du"], time(), PARIS),
+        datetime.combine(days["au"] + timedelta(days=1), time(), PARIS),
+    )
 
 
 def distance_label(metres: float | None) -> str:

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from icalendar import Calendar
 
 from carto.agenda import services
@@ -247,3 +248,51 @@ def test_an_event_written_in_the_admin_is_checked_attached_and_expanded(admin_cl
     assert event.history.get().history_change_reason == "création dans l’administration"
     assert admin_client.get(f"/admin/agenda/event/{event.pk}/change/").status_code == 200
     assert admin_client.get("/admin/agenda/registration/").status_code == 200
+
+
+def test_the_agenda_page_windows_today_the_week_the_month_and_two_dates(client, make_event):
+    # All of today (it began at midnight and is still on): shown whatever the hour.
+    tonight = make_event(
+        title="Ce soir", starts_at=at(0, 0), ends_at=at(0, 23) + timedelta(minutes=59)
+    )
+    in_five = make_event(
+        title="Dans cinq jours", starts_at=at(5), ends_at=at(5) + timedelta(hours=2)
+    )
+    in_twenty = make_event(
+        title="Dans vingt jours", starts_at=at(20), ends_at=at(20) + timedelta(hours=2)
+    )
+
+    def titles(**query) -> set[str]:
+        page = client.get("/agenda/", query)
+        assert page.status_code == 200
+        shown = {row.event.title for row in page.context["rows"]}
+        return shown & {tonight.title, in_five.title, in_twenty.title}
+
+    assert titles(periode="aujourdhui") == {"Ce soir"}
+    assert titles(periode="semaine") == {"Ce soir", "Dans cinq jours"}
+    assert titles(periode="mois") == {"Ce soir", "Dans cinq jours", "Dans vingt jours"}
+    day = timezone.localdate()
+    window = {
+        "periode": "dates",
+        "du": str(day + timedelta(days=4)),
+        "au": str(day + timedelta(days=20)),
+    }
+    assert titles(**window) == {"Dans cinq jours", "Dans vingt jours"}
+    assert 'value="dates" selected' in client.get("/agenda/", window).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("du", "au", "field", "message"),
+    [
+        ("2026-02-30", "2026-03-02", "du", "« 2026-02-30 » n'est pas une date"),
+        ("2026-03-10", "2026-03-02", "au", "précède le début"),
+        ("2026-01-01", "2027-06-01", "au", "366 jours au plus"),
+        ("", "2026-03-02", "du", "date attendue"),
+    ],
+)
+def test_a_bad_window_is_named_and_shows_nothing(client, make_event, du, au, field, message):
+    make_event(title="Bientôt")
+    page = client.get("/agenda/", {"periode": "dates", "du": du, "au": au})
+    assert page.status_code == 200 and page.context["rows"] == []
+    assert message in " ".join(page.context["problems"][field])
+    assert message in page.content.decode().replace("&#x27;", "'")

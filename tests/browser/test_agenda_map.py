@@ -171,8 +171,13 @@ def test_carte_agenda_mode_with_a_date_window(open_page, sessions, artifacts):
     )
     link = online.locator("a").get_attribute("href")
     assert link.startswith("/agenda/?attendance=en-ligne") and f"theme={THEME}" in link
+    assert f"periode=dates&du={du}&au={au}" in link  # the same window on the agenda page
     page.screenshot(path=artifacts / "agenda-carte.png")
     assert_nothing_ran(page, console)
+    listing, listing_console = open_page(link)
+    assert listing.input_value("#periode") == "dates" and listing.input_value("#du") == du
+    assert ONLINE in listing.locator("main").text_content()  # the online session, listed there
+    assert listing_console.errors == []
 
     # « Ce mois-ci »: the later workshop joins, at the same place as the first one.
     seq = agenda_seq(page)

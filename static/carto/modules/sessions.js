@@ -82,11 +82,11 @@ export function agendaPageUrl(page, state) {
   if (state.territory) { params.set("territory", state.territory); }
   state.format.forEach((value) => params.append("format", value));
   state.niveau.forEach((value) => params.append("level", value));
-  if (state.periode === "dates" && state.du) {
-    params.set("vue", "mois");
-    params.set("mois", state.du.slice(0, 7));
-  } else {
-    params.set("periode", state.periode === "mois" ? "mois" : "semaine");
+  // The same window: today, the week, the month, or the two dates.
+  params.set("periode", state.periode || "semaine");
+  if (state.periode === "dates") {
+    params.set("du", state.du || "");
+    params.set("au", state.au || "");
   }
   return page + "?" + params;
 }
