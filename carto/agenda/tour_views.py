@@ -15,12 +15,19 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from carto.contributions.notifications import notify_referents, send_follow_link
+from carto.contributions.notifications import (
+    MODERATION_PATH,
+    referents_to_notify,
+    send_messages,
+    site_url,
+)
 from carto.contributions.propose.fields import TermsField, free_text
 from carto.contributions.propose.forms import ContributionForm
 from carto.contributions.propose.guards import protected_write
@@ -151,10 +158,38 @@ def _publish(request):
 
 
 def _deliver(submitted) -> None:
-    # The mails of /agenda/proposer/ (`deliver`), once per stop: each has its own link.
-    for item in submitted:
-        send_follow_link(item.proposal, item.token)
-        notify_referents(item.proposal)
+    """The mails of a tour: the proposer gets one message with every stop's follow link,
+    each référent one message naming the stops they decide on (not one per stop)."""
+    proposals = [item.proposal for item in submitted]
+    first = proposals[0]
+    title = first.event.title
+    if first.proposer_email:
+        stops = [
+            (item.proposal.event, site_url(reverse("propose-follow", kwargs={"token": item.token})))
+            for item in submitted
+        ]
+        body = render_to_string(
+            "agenda/mail/tournee_suivi.txt", {"proposal": first, "title": title, "stops": stops}
+        )
+        subject = f"Votre tournée sur carto : « {title} » ({len(stops)} étapes)"
+        send_messages([EmailMessage(subject=subject, body=body, to=[first.proposer_email])])
+    by_referent: dict[int, tuple] = {}
+    for proposal in proposals:
+        for referent in referents_to_notify(proposal):
+            by_referent.setdefault(referent.pk, (referent, []))[1].append(proposal.event)
+    messages_ = [
+        EmailMessage(
+            subject=f"À modérer : {len(events)} étape(s) de la tournée « {title} »",
+            body=render_to_string(
+                "agenda/mail/tournee_referents.txt",
+                {"title": title, "events": events, "link": site_url(MODERATION_PATH)},
+            ),
+            to=[referent.user.email],
+        )
+        for referent, events in by_referent.values()
+    ]
+    if messages_:
+        send_messages(messages_)
 
 
 @never_cache

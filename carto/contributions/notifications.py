@@ -43,7 +43,7 @@ def send_follow_link(proposal: Proposal, token: str) -> bool:
         body=render_to_string("contributions/mail/suivi.txt", context),
         to=[proposal.proposer_email],
     )
-    return _send([message])
+    return send_messages([message])
 
 
 def referents_to_notify(proposal: Proposal) -> list[Referent]:
@@ -77,10 +77,11 @@ def notify_referents(proposal: Proposal) -> int:
     body = render_to_string("contributions/mail/referents.txt", context)
     subject = f"À modérer : {proposal.get_kind_display().lower()} « {_entry_name(proposal)} »"
     messages = [EmailMessage(subject=subject, body=body, to=[r.user.email]) for r in referents]
-    return len(referents) if _send(messages) else 0
+    return len(referents) if send_messages(messages) else 0
 
 
-def _send(messages: list[EmailMessage]) -> bool:
+def send_messages(messages: list[EmailMessage]) -> bool:
+    """Send them in one connection; False (logged) when the transport fails."""
     try:
         get_connection().send_messages(messages)
     except Exception:  # any transport failure: the proposal is written, the mail is not

@@ -116,13 +116,24 @@ def test_publishing_a_tour_proposes_one_pending_event_per_stop(client, lens_acto
     assert {(e.title, e.capacity, e.registration, e.organizer_name) for e in events} == {
         ("Bus numérique : vos démarches en ligne", 8, True, "Pimms Médiation Lens")
     }
-    # Each stop has its proposal for the référents; the proposer gets each follow link.
+    # Each stop has its proposal for the référents; one mail gives the proposer every
+    # follow link, one tells the référent of the three stops (not a mail per stop).
     proposals = Proposal.objects.filter(event__in=events)
     assert proposals.count() == 3
     assert all(p.kind == "new" and "departement:62" in p.territory_codes for p in proposals)
     assert {p.proposer_email for p in proposals} == {"tournee@example.org"}
-    recipients = sorted(m.to[0] for m in mail.outbox)
-    assert recipients == ["ref62@example.org"] * 3 + ["tournee@example.org"] * 3
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert len(mail.outbox) == 2 and set(by_recipient) == {
+        "ref62@example.org",
+        "tournee@example.org",
+    }
+    to_proposer = by_recipient["tournee@example.org"].body
+    assert to_proposer.count("/proposer/suivi/") == 3 and "Médiathèque d’Arras" in to_proposer
+    assert "(3 étapes)" in by_recipient["tournee@example.org"].subject
+    to_referent = by_recipient["ref62@example.org"]
+    assert to_referent.subject.startswith("À modérer : 3 étape(s)")
+    assert "Place Clemenceau, Béthune" in to_referent.body and "/moderation/" in to_referent.body
+    assert "/proposer/suivi/" not in to_referent.body  # the proposer's secrets stay theirs
 
     # The thank-you page lists the stops with their follow links.
     thanks = client.get(response["Location"])
