@@ -291,6 +291,8 @@ class SkillForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sense = direction  # not `direction`: in templates that is the bound field
         self.fields["title"].label = TITLE_LABELS[direction]
+        # The themes référents put online (exchanges) are offered as they type.
+        self.fields["title"].widget.attrs["list"] = f"themes-echanges-{direction}"
         self.fields["themes"].choices = list(Theme.objects.values_list("slug", "label"))
 
     def clean_direction(self) -> str:

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carto.agenda.credits import services as ledger
-from carto.agenda.credits.models import Account, Exchange
+from carto.agenda.credits.models import Account, Exchange, ExchangeTheme
 from carto.contributions.propose.guards import protected_write
 
 from . import catalogue, people, services
@@ -95,7 +95,15 @@ def _space(request, **forms):
         "profile_form": forms.get("profile_form")
         or people.ProfileForm(initial=people.profile_initial(participant)),
         "offer_form": forms.get("offer_form") or people.SkillForm(direction="offer"),
-        "request_form": forms.get("request_form") or people.SkillForm(direction="request"),
+        "request_form": forms.get("request_form")
+        or people.SkillForm(
+            direction="request", initial={"title": request.GET.get("apprendre", "")[:200]}
+        ),
+        "learning": bool(request.GET.get("apprendre")),
+        "exchange_themes": ExchangeTheme.objects.filter(active=True)
+        .order_by("label")
+        .values_list("label", flat=True)
+        .distinct(),
         "offers": [s for s in skills if s.direction == Skill.Direction.OFFER],
         "requests": [s for s in skills if s.direction == Skill.Direction.REQUEST],
         "registrations": people.split_registrations(user),

@@ -358,3 +358,29 @@ def test_asking_for_links_is_rate_limited_like_the_other_writes(client, settings
         )
     refused = client.post("/agenda/moi/connexion/", {"email": "p3@example.org"})
     assert refused.status_code == 429 and len(mailoutbox) == 2
+
+
+def test_the_themes_put_online_lead_to_a_request(client):
+    """A theme a référent put online: its exchange page leads to « Je cherche à apprendre »
+    prefilled; the request form offers the themes online (not those taken offline)."""
+    from carto.agenda.credits.models import ExchangeTheme
+
+    exchange = Exchange.objects.create(name="KAT du Bassin minier", slug="kat-bm")
+    ExchangeTheme.objects.create(
+        exchange=exchange, label="Prise de parole & <débat>", slug="parole"
+    )
+    ExchangeTheme.objects.create(
+        exchange=exchange, label="Thème retiré", slug="retire", active=False
+    )
+    page = client.get("/credits/echanges/kat-bm/").content.decode()
+    assert (
+        'href="/agenda/moi/?apprendre=Prise%20de%20parole%20%26%20%3Cd%C3%A9bat%3E#savoirs"' in page
+    )
+    person = with_profile("ines@example.org", "Inès")
+    space = person.get("/agenda/moi/", {"apprendre": "Prise de parole & <débat>"})
+    form = space.context["request_form"]
+    assert form["title"].value() == "Prise de parole & <débat>"
+    html = space.content.decode()
+    assert 'list="themes-echanges-request"' in html
+    assert '<option value="Prise de parole &amp; &lt;débat&gt;"></option>' in html
+    assert "Thème retiré" not in html
