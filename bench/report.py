@@ -467,6 +467,7 @@ def markdown(results: dict) -> str:
             )
             + " |"
         )
+    lines += in_process_section(results["operations"])
     writes = results.get("writes", {})
     imported = writes.get("import")
     recompute = writes.get("coverage_recompute")
@@ -533,6 +534,44 @@ mêmes données. Les chiffres ci-dessous sont réécrits par chaque `make bench`
 {begin}
 {end}
 """
+
+
+def in_process_section(operations: dict) -> list[str]:
+    """Where the time goes (p50): the SQL alone, the view in this process without and with
+    the middleware, then through gunicorn under load (bench/web_layer.py)."""
+    rows = []
+    for operation in operations.values():
+        measured = operation.get("in_process")
+        if not _available(measured):
+            continue
+        floor = _get(operation, "floor", "p50_ms")
+        http = _get(operation, "carto", "p50_ms") if _available(operation.get("carto")) else None
+        bare, full = measured["bare"]["p50_ms"], measured["full"]["p50_ms"]
+        cells = [
+            operation["label"],
+            _ms(floor),
+            _ms(bare),
+            _ms(full),
+            _ms(full - bare),
+            _ms(http),
+            _ms(http - full) if http is not None else "—",
+        ]
+        rows.append("| " + " | ".join(_cell(text) for text in cells) + " |")
+    if not rows:
+        return []
+    return [
+        "",
+        "### Où passe le temps (p50, une requête à la fois sauf HTTP)",
+        "",
+        "La même requête : son SQL seul (plancher), la vue de carto appelée dans le processus "
+        "sans puis avec ses middlewares (bench/web_layer.py), puis à travers gunicorn sous la "
+        "charge de wrk (4 connexions, 2 workers).",
+        "",
+        "| opération | SQL seul | vue sans middleware | avec middleware | middlewares "
+        "| HTTP sous charge | HTTP, gunicorn et attente |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ]
 
 
 def write_markdown(results: dict, path: Path) -> None:

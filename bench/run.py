@@ -40,7 +40,7 @@ from pathlib import Path
 from bench import generate
 
 ROOT = Path(__file__).resolve().parents[1]
-SIDES = ("floor", "carto", "naive", "mapserver", "writes")
+SIDES = ("floor", "inprocess", "carto", "naive", "mapserver", "writes")
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 DEFAULT_MARKDOWN = ROOT / "docs" / "benchmarks.md"
 
@@ -368,6 +368,19 @@ def main(argv=None) -> int:
         if floor_result is not None and not floor_result.get("available"):
             results[op.key]["floor_reason"] = floor_result.get("reason")
             results[op.key]["floor"] = None
+
+    # 4b. The same requests in this process, with carto's middleware and without: where the
+    # time goes between the SQL and HTTP (web_layer.py).
+    if "inprocess" not in args.skip:
+        from bench import web_layer
+
+        for op in chosen:
+            if op.kind in ("geojson", "tile") and op.carto and carto_ok(op):
+                log(f"en processus : {op.key}")
+                results[op.key]["in_process"] = guarded(
+                    f"en processus {op.key}", web_layer.measure, op.carto[:50],
+                    args.min_requests, args.max_duration,
+                )  # fmt: skip
 
     from django.db import connections
 

@@ -97,6 +97,13 @@ def test_make_bench_runs_end_to_end(bench_database, tmp_path):
     assert near["carto"]["available"], near["carto"]
     assert near["floor"]["runs"] >= 5 and near["floor"]["statements_per_request"] >= 1
     assert near["naive"]["available"], near["naive"]
+    # The same requests in the process, with and without the middleware (web_layer.py).
+    in_process = near["in_process"]
+    assert in_process["available"], in_process
+    assert in_process["full"]["runs"] >= 5 and in_process["bare"]["runs"] >= 5
+    assert in_process["middleware_ms"] == round(
+        in_process["full"]["p50_ms"] - in_process["bare"]["p50_ms"], 3
+    )
     for side in ("wfs", "ogc"):
         peer = results["operations"]["bbox_city"][side]
         assert peer["available"], peer
@@ -111,6 +118,8 @@ def test_make_bench_runs_end_to_end(bench_database, tmp_path):
     for operation in results["operations"].values():
         assert f"| {operation['label']}" in markdown, operation["label"]
     assert "### Objectifs" in markdown and "octets/acteur gz" in markdown
+    assert "### Où passe le temps" in markdown
+    assert f"| {near['label']} | " in markdown.split("### Où passe le temps")[1]
 
 
 def test_the_report_says_what_was_not_measured(tmp_path):
