@@ -44,6 +44,7 @@ from carto.territories.models import Territory
 from . import catalogue, services
 from .models import Level, Mode, Participant, Registration, Skill
 
+SIGN_IN = "agenda-sign-in"  # the sign-in page's URL name: where login_required sends people
 SIGN_IN_MAX_AGE = timedelta(minutes=30)
 SIGN_IN_SALT = "carto.agenda.people.sign-in"
 CONSENT_LABEL = (
@@ -81,9 +82,10 @@ def safe_next(path: str | None) -> str:
     """`path` when it is a page of this site (a path, no host), else "": where to go after
     signing in, never another site (an open redirect)."""
     path = (path or "").strip()
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return ""
-    return path if url_has_allowed_host_and_scheme(path, allowed_hosts=set()) else ""
+    # Django refuses any host (« //x », « /\\x », « https://x »); a path must also be absolute.
+    if path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=set()):
+        return path
+    return ""
 
 
 def sign_in_token(email: str) -> str:

@@ -24,7 +24,7 @@ from carto.contributions.propose.guards import protected_write
 from . import catalogue, people, services
 from .models import Participant, Skill
 
-SIGN_IN = "agenda-sign-in"
+SIGN_IN = people.SIGN_IN
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from carto.agenda.credits import services as ledger
 from carto.agenda.credits.models import Transaction
 from carto.contributions.models import new_token, token_hash
+from carto.contributions.notifications import site_url
 from carto.territories.services import locate
 
 from . import ics, recurrence
@@ -45,10 +46,6 @@ class RegistrationError(Exception):
 def horizon() -> datetime:
     """How far ahead recurrences are expanded."""
     return timezone.now() + timedelta(days=settings.CARTO_AGENDA_HORIZON_DAYS)
-
-
-def site_url(path: str) -> str:
-    return settings.CARTO_SITE_URL.rstrip("/") + path
 
 
 # -- writing an event ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ def exchange_page(request, slug: str):
     """GET /credits/echanges/<slug>/: the exchange, its rules and its themes online."""
     exchange = get_object_or_404(Exchange, slug=slug)
     user = request.user
+    is_referent = exchange.is_referent(user)
     return render(
         request,
         "credits/echange.html",
@@ -30,8 +31,8 @@ def exchange_page(request, slug: str):
             "exchange": exchange,
             "themes": exchange.themes.filter(active=True).order_by("label", "pk"),
             "referent_count": exchange.referents.count(),
-            "is_referent": exchange.is_referent(user),
-            "may_edit_rules": user.is_staff or exchange.is_referent(user),
+            "is_referent": is_referent,
+            "may_edit_rules": user.is_staff or is_referent,
         },
     )
 

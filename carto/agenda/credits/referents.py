@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carto.agenda import people
+
 from . import volunteering
 from .forms import RefusalForm, RulesForm, ThemeForm
 from .models import ClaimState, Exchange, ExchangeTheme, VolunteeringClaim
@@ -28,7 +30,7 @@ RULE_FIELDS = RulesForm.Meta.fields
 
 
 # People sign in by an e-mail link (« Mon espace »), and come back here after.
-SIGN_IN = "agenda-sign-in"
+SIGN_IN = people.SIGN_IN
 
 
 def referent_required(*, staff: bool = False):
