@@ -21,8 +21,11 @@ urlpatterns = [
     path("moi/profil/", people_views.profile, name="agenda-me-profile"),
     path("moi/savoirs/<str:direction>/", people_views.add_skill, name="agenda-me-skill"),
     path("moi/savoirs/<int:pk>/retirer/", people_views.withdraw_skill, name="agenda-me-withdraw"),
-    path("moi/inscriptions/<int:pk>/annuler/", people_views.cancel_registration,
-         name="agenda-me-cancel"),
+    path(
+        "moi/inscriptions/<int:pk>/annuler/",
+        people_views.cancel_registration,
+        name="agenda-me-cancel",
+    ),
     path("moi/comptes/<int:pk>/", people_views.account, name="agenda-me-account"),
     path("moi/effacer/", people_views.erase, name="agenda-me-erase"),
 ]

@@ -113,7 +113,9 @@ def test_a_bounded_count_reads_as_a_minimum(open_page, client, settings):
     wait_loaded(page)
     count = page.text_content("[data-count]")
     shown = f"plus de {bounded['count']:,}".replace(",", "\u202f")
-    assert count.startswith(shown + " acteurs dans la vue, sur " + shown + " qui correspondent"), count
+    assert count.startswith(shown + " acteurs dans la vue, sur " + shown + " qui correspondent"), (
+        count
+    )
     assert own_errors(console) == []
 
 
