@@ -90,6 +90,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Migration 0005 gives it `SET enable_nestloop = off`: planned without statistics on its
+-- transition tables, the join was a nested loop, quadratic in the rows of the statement.
 CREATE FUNCTION planning_note_actor_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO planning_coverage_change (actor_id, old_codes)
