@@ -321,15 +321,12 @@ def ensure_derived(actors: dict) -> dict:
 
 
 def _attach_everything() -> None:
-    """The fallback generator's actors attached to their territories by carto's service,
-    and the coverage's materialized view refreshed."""
+    """The fallback generator's actors attached to their territories by carto's service."""
     from carto.actors.services import attach_actors
-    from carto.planning.services import refresh_actor_territory
 
     started = time.perf_counter()
     attached = attach_actors()
     log(f"{attached} acteurs rattachés à leurs territoires ({time.perf_counter() - started:.0f} s)")
-    refresh_actor_territory()
 
 
 def apply_pg_settings(database: str, values: dict[str, str]) -> None:

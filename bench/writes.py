@@ -5,13 +5,14 @@ Design choices:
 - the import is the project's path for large imports, timed by phase: COPY into a
   staging table and one INSERT … SELECT into actors_actor (every index and the search
   trigger maintained, on top of the N actors already there), the territories attached
-  from geometry by carto's own service (`attach_actors`), and the coverage's
-  materialized view refreshed. It runs in one transaction that is rolled back at the
+  from geometry by carto's own service (`attach_actors`), then what the task queue's job
+  does after an import (`planning.services.refresh_derived`: the incremental pass on the
+  precomputed coverage and the actor tiles' cells of the communes touched). It runs in one transaction that is rolled back at the
   end, so the benchmark database keeps exactly N actors for the next run. The rows are
   placed like the query points (town halls by population, moved about a kilometre);
 - the coverage recomputation is carto's full precomputed pass (`precompute.full_refresh`,
   what `refresh_coverage --full` runs), timed alone; the other derived data that command
-  rebuilds beside it (the view of actors by territory, the tiles' cells) is timed apart.
+  rebuilds beside it (the tiles' cells) is timed apart.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def import_rows(rows: int) -> dict:
     from django.db import transaction
 
     from carto.actors.services import attach_actors
-    from carto.planning.services import refresh_actor_territory
+    from carto.planning.services import refresh_derived
 
     rng = random.Random(SEED + 7)
     towns = communes()
@@ -49,8 +50,8 @@ def import_rows(rows: int) -> dict:
             attach_actors(ids)
             phases["attach_s"] = round(time.perf_counter() - mark, 2)
             mark = time.perf_counter()
-            refresh_actor_territory()
-            phases["refresh_s"] = round(time.perf_counter() - mark, 2)
+            refresh_derived()
+            phases["derived_s"] = round(time.perf_counter() - mark, 2)
             total = time.perf_counter() - started
             raise _Rollback
     except _Rollback:
@@ -61,29 +62,25 @@ def import_rows(rows: int) -> dict:
         "seconds": round(total, 2),
         "rows_per_s": round(len(ids) / total) if total else None,
         "phases": phases,
-        "method": "COPY → INSERT … SELECT → attach_actors → REFRESH (transaction annulée)",
+        "method": "COPY → INSERT … SELECT → attach_actors → tâche des données dérivées (transaction annulée)",
     }
 
 
 def coverage_recompute() -> dict:
     """Seconds to recompute national coverage from the geometries (the precomputed
-    pass), then what `refresh_coverage --full` also rebuilds beside it: the view of
-    actors by territory and the vector tiles' cells."""
+    pass), then what `refresh_coverage --full` also rebuilds beside it: the vector
+    tiles' cells."""
     from django.core.management import get_commands
 
     if "refresh_coverage" not in get_commands():
         return {"available": False, "reason": "commande refresh_coverage introuvable"}
     from carto.layers.tiles.aggregates import refresh_actor_aggregates
     from carto.planning import precompute
-    from carto.planning.services import refresh_actor_territory
 
     phases = {}
     started = time.perf_counter()
     summary = precompute.full_refresh()
     phases["coverage"] = round(time.perf_counter() - started, 1)
-    started = time.perf_counter()
-    refresh_actor_territory()
-    phases["actor_territory_view"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     refresh_actor_aggregates(None)
     phases["tile_cells"] = round(time.perf_counter() - started, 1)
@@ -94,8 +91,7 @@ def coverage_recompute() -> dict:
         "phases": phases,
         "method": (
             "precompute.full_refresh() : arbres k-d en mémoire, distances mesurées par PostGIS ; "
-            f"refresh_coverage --full reconstruit aussi la vue acteurs × territoires "
-            f"({phases['actor_territory_view']:.0f} s) et les cellules des tuiles "
+            f"refresh_coverage --full reconstruit aussi les cellules des tuiles "
             f"({phases['tile_cells']:.0f} s)"
         ),
     }

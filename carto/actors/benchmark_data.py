@@ -22,8 +22,8 @@ Design choices:
   drawn per kind, without replacement, by weight (Gumbel top-k, vectorised);
 - loading is one transaction: the previous synthetic actors go (a rerun replaces them,
   `source = "benchmark"` tells them apart; no other row is touched), the new rows are
-  COPYed into a temporary table then written by one INSERT … SELECT, the derived
-  tables are refreshed, and nothing is half-written on error. Bulk SQL bypasses
+  COPYed into a temporary table then written by one INSERT … SELECT, the directory's
+  change is announced (the derived tables follow by the task queue), and nothing is half-written on error. Bulk SQL bypasses
   django-simple-history on purpose: synthetic actors have no history rows;
 - a large write (BULK_ROWS rows or more, outnumbering the actors that stay) follows
   PostgreSQL's « Populating a Database »: inside the transaction, which holds an
@@ -550,7 +550,7 @@ def generate(
 ) -> Report:
     """Replace the synthetic actors by `count` new ones, placed in the loaded communes (of
     these départements) by population, with their territory codes, in one transaction;
-    then refresh the derived tables and the planner's statistics.
+    then announce the change and refresh the planner's statistics.
 
     `bulk` (None: decided by size, see `_is_bulk`) drops the indexes and foreign keys of
     actors_actor for the write and builds them again after it. Raises NoCommunes when no
@@ -599,15 +599,14 @@ def generate(
         if report.bulk:
             with _timed(report, "rebuild", log, "Index et clés étrangères reconstruits"):
                 rebuild()
-        with _timed(report, "derived", log, "Tables dérivées de l’annuaire"):
-            refresh_derived()
+        announce_change()
     with _timed(report, "analyze", log, "ANALYZE"):
         analyze_directory()
     return report
 
 
 def clear(log: Callable[[str], None] = lambda message: None, bulk: bool | None = None) -> Report:
-    """Remove every synthetic actor (and nothing else), then refresh the derived tables."""
+    """Remove every synthetic actor (and nothing else), then announce the change."""
     report = Report()
     queries = load_queries("benchmark.sql")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -624,8 +623,7 @@ def clear(log: Callable[[str], None] = lambda message: None, bulk: bool | None =
         if rebuild:
             with _timed(report, "rebuild", log, "Clés étrangères recréées"):
                 rebuild()
-        with _timed(report, "derived", log, "Tables dérivées de l’annuaire"):
-            refresh_derived()
+        announce_change()
     with _timed(report, "analyze", log, "ANALYZE"):
         analyze_directory()
     return report
@@ -737,15 +735,10 @@ def _delete(cursor, queries) -> int:
     return cursor.rowcount
 
 
-def refresh_derived() -> None:
-    """What derives from the actors, after a bulk write and in its transaction: the
-    coverage view, refreshed now (a plain refresh, atomic with the rows: CONCURRENTLY
-    diffs row by row, far slower at a million), then the directory's signal, as after any
+def announce_change() -> None:
+    """After a bulk write and in its transaction, the directory's signal, as after any
     import: the planning app queues its pass on the precomputed coverage for when the
     transaction commits (its task queue; `refresh_coverage` runs it at once)."""
-    from carto.planning.services import refresh_actor_territory
-
     from .signals import directory_changed
 
-    refresh_actor_territory()
-    directory_changed.send(sender=refresh_derived)
+    directory_changed.send(sender=announce_change)

@@ -5,9 +5,8 @@ Design choices:
   `listed().matching(filters)`: coverage and the directory always agree. Their ids go
   into temporary tables; the rest is SQL in `sql/coverage.sql`, with named parameters,
   run in one transaction (the tables drop at commit).
-- Counts come from the territory codes stored on each actor at write time, through the
-  materialized view planning_actor_territory (one row per listed actor and territory);
-  reach and distances are computed in SQL through the actors' GiST indexes (ST_DWithin on
+- Counts come from the territory codes stored on each actor at write time, grouped over
+  the matching actors (nothing to refresh when an actor changes); reach and distances are computed in SQL through the actors' GiST indexes (ST_DWithin on
   geography, KNN `<->`), never by a Python loop over actors. Population is placed at
   each commune's town hall.
 - A programme (Cités éducatives, Petites villes de demain…) restricts the territories in
@@ -47,6 +46,10 @@ PARENT_FIELD = {
 GROUPING_FIELD = {"commune": "code", **PARENT_FIELD}
 FILTERS = ("kind", "theme", "public", "q")
 TABLES = {name: name for name in ("coverage_actors", "coverage_initiatives")}
+# Up to this many matching actors, the live path copies their points into a table with
+# its own GiST index (1 s for 240 000 of a million, measured); beyond, the directory's
+# index serves (sql/coverage.sql, points_table and points_view).
+POINTS_TABLE_MAX = 250_000
 
 
 @dataclass
@@ -89,6 +92,14 @@ def _fill(cursor, table: str, queryset) -> None:
     positional parameters: run as it is, after a fixed INSERT."""
     select, params = queryset.order_by().values("id").query.sql_with_params()
     cursor.execute(f"INSERT INTO {TABLES[table]} (id) {select}", params)
+
+
+def _points(cursor) -> str:
+    """The matching actors' points for the reach and distance probes: "table" or "view"."""
+    cursor.execute("SELECT count(*) FROM coverage_actors")
+    kind = "table" if cursor.fetchone()[0] <= POINTS_TABLE_MAX else "view"
+    cursor.execute(_query(f"points_{kind}"))
+    return kind
 
 
 def _scope(cursor, scope: tuple[str, str] | None) -> None:
@@ -182,8 +193,10 @@ def coverage(
         if programmes:
             cursor.execute(_query("scope_programme"), {"programmes": list(programmes)})
         _units(cursor, level, everywhere)
+        points = None
         if facets is None:  # the live path's plans depend on the tables' sizes
             cursor.execute(_query("analyze_tables"))
+            points = _points(cursor)
         suffix = "" if facets is None else "_precomputed"
         if level == Kind.QPV:
             cursor.execute(_query("qpv" + suffix), {"facets": facets})
@@ -195,6 +208,8 @@ def coverage(
             )
             rows = [_grouping_row(level, row) for row in _rows(cursor)]
         # Dropped now, not only at commit: a caller's transaction may ask again.
+        if points:
+            cursor.execute(_query(f"drop_points_{points}"))
         cursor.execute(_query("drop_tables"))
     return rows
 

@@ -1,11 +1,11 @@
 """Planning's use cases beside coverage (carto/planning/coverage.py): the targets and
 candidate hosts of the siting, and keeping the derived data of the directory in step.
 
-The materialized view planning_actor_territory (sql/actor_territory.sql) and the
-precomputed coverage (precompute.py) are refreshed by one job of the task queue
-(tasks.refresh_coverage), deferred once per transaction that changed the directory or the
-territories, after it commits (`schedule_refresh`): never once per saved row, never on
-the request path (at a million actors, refreshing the view takes seconds).
+The precomputed coverage (precompute.py) and the actor tiles' cells are brought in step
+by one job of the task queue (tasks.refresh_coverage), deferred once per transaction that
+changed the directory or the territories, after it commits (`schedule_refresh`): never
+once per saved row, never on the request path. The live coverage needs no refresh: it
+reads the actors' own territory codes.
 """
 
 from __future__ import annotations
@@ -20,23 +20,15 @@ from carto.territories.codes import Kind
 from .coverage import PARENT_FIELD, coverage
 
 
-def refresh_actor_territory() -> None:
-    """Refresh the materialized view the coverage counts read, now."""
-    concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
-    with connection.cursor() as cursor:
-        cursor.execute(f"REFRESH MATERIALIZED VIEW{concurrently} planning_actor_territory")
-
-
 def refresh_derived(full: bool = False):
-    """Bring the derived data in step now, in the current transaction: the view, the
-    precomputed coverage and the actor tiles' cells where actors changed (all of them
-    after a full pass). What the job does; also for a command that cannot wait for the
+    """Bring the derived data in step now, in the current transaction: the precomputed
+    coverage and the actor tiles' cells where actors changed (all of them after a full
+    pass). What the job does; also for a command that cannot wait for the
     worker, and for tests. Returns the coverage pass's summary."""
     from carto.layers.tiles.aggregates import refresh_actor_aggregates
 
     from . import precompute
 
-    refresh_actor_territory()
     summary = precompute.full_refresh() if full else precompute.apply_changes()
     if summary.full or summary.communes:
         refresh_actor_aggregates(None if summary.full else summary.communes)

@@ -1,4 +1,4 @@
-"""The planning app keeps its materialized view in step with the directory: one refresh
+"""The planning app keeps its precomputed coverage in step with the directory: one refresh
 after each transaction that changed it (services.schedule_refresh), never one per row.
 
 It listens to the directory only (`directory_changed`, sent after imports and after the

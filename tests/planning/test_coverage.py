@@ -143,7 +143,7 @@ def test_bad_parameters(client, params, name):
     assert f"« {name} »" in body["detail"]
 
 
-def test_the_materialized_view_follows_imports_and_writes(client):
+def test_the_precomputed_coverage_follows_imports_and_writes(client):
     from carto.actors.importers import FranceServicesImporter
 
     before = coverage(client, level="commune", territory="commune:62498")["features"][0][

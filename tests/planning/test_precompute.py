@@ -267,3 +267,41 @@ def test_before_the_first_pass_all_of_france_is_a_503_not_a_national_live_comput
     # A territory's coverage is computed on demand meanwhile, and says so.
     body = client.get("/api/v1/coverage/", {"level": "bv", "territory": "departement:09"}).json()
     assert body["precomputed"] is False and body["features"]
+
+
+def live_sql(level, filters, scope) -> tuple[list[dict], str]:
+    """The live answer, and the SQL it ran."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = coverage(level, filters, scope, precomputed=False)
+    return [r.__dict__ for r in rows], "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("level", "scope"), [("commune", ("departement", "62")), ("bv", None), ("qpv", None)]
+)
+def test_the_live_path_probes_the_matching_points_alone_or_the_directory_when_most_match(
+    monkeypatch, level, scope
+):
+    filters = {"kind": ["mediation-numerique"], "theme": ["numerique"]}  # two facets: live
+    own_points, sql = live_sql(level, filters, scope)
+    assert "CREATE TEMPORARY TABLE coverage_points" in sql
+    assert any(row["actors"] for row in own_points)
+    monkeypatch.setattr("carto.planning.coverage.POINTS_TABLE_MAX", 0)
+    through_directory, sql = live_sql(level, filters, scope)
+    assert "CREATE TEMPORARY VIEW coverage_points" in sql
+    assert through_directory == own_points
+    # Both drop what they made: the same transaction can ask again.
+    assert live_sql(level, filters, scope)[0] == own_points
+
+
+def test_the_live_counts_follow_a_write_without_waiting_for_the_job():
+    filters = {"q": "Lens"}  # free text: the live path
+    (before,) = coverage("commune", filters, ("commune", "62498"), precomputed=False)
+    actor = Actor.objects.listed().matching(filters).filter(commune_code="62498").first()
+    actor.status = "archived"
+    actor.save()
+    assert pending_changes()  # the job has not run
+    (after,) = coverage("commune", filters, ("commune", "62498"), precomputed=False)
+    assert after.actors == before.actors - 1

@@ -1,5 +1,5 @@
-"""The derived data of the directory (the view planning_actor_territory and the
-precomputed coverage) is refreshed by one job of the task queue, deferred once per
+"""The derived data of the directory (the precomputed coverage and the actor tiles'
+cells) is refreshed by one job of the task queue, deferred once per
 transaction that changed the directory, after it commits, and always after the actors
 were re-attached to re-imported territories."""
 
@@ -8,19 +8,21 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
 from carto.actors.models import Actor
-from carto.planning.services import enqueue_refresh, refresh_actor_territory, refresh_derived
+from carto.planning.services import enqueue_refresh, refresh_derived
 from carto.territories.signals import territories_imported
 
 pytestmark = pytest.mark.django_db
 
 
-def view_rows(actor_ids) -> set[tuple[int, str]]:
+def counted(territory_code: str) -> int:
+    """The listed actors the precomputed coverage counts in a territory (all facets)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT actor_id, territory_code FROM planning_actor_territory WHERE actor_id = ANY(%s)",
-            [list(actor_ids)],
+            "SELECT COALESCE(sum(actors), 0) FROM planning_facet_count "
+            "WHERE facet = 'all' AND territory_code = %s",
+            [territory_code],
         )
-        return set(cursor.fetchall())
+        return cursor.fetchone()[0]
 
 
 def refreshes(callbacks) -> int:
@@ -36,15 +38,17 @@ def new_actor(index: int) -> Actor:
 
 
 def test_a_burst_of_saves_refreshes_once_after_commit(django_capture_on_commit_callbacks):
+    refresh_derived()
+    before = counted("commune:62498")
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         actors = [new_actor(index) for index in range(20)]
         for actor in actors:
             actor.name += " (modifié)"
             actor.save()
-        assert not view_rows(a.id for a in actors)  # nothing refreshed within the transaction
+        assert counted("commune:62498") == before  # nothing refreshed within the transaction
     assert refreshes(callbacks) == 1
     refresh_derived()  # what the deferred job does
-    assert view_rows(a.id for a in actors) == {(a.id, "commune:62498") for a in actors}
+    assert counted("commune:62498") == before + 20
 
 
 def test_a_rolled_back_transaction_refreshes_nothing(django_capture_on_commit_callbacks):
@@ -63,13 +67,16 @@ def test_a_rolled_back_transaction_refreshes_nothing(django_capture_on_commit_ca
 def test_reimported_territories_are_counted_after_the_actors_are_reattached(
     django_capture_on_commit_callbacks,
 ):
-    actor = Actor.objects.filter(status="published", commune_code="62498").first()
+    refresh_derived()
+    before = counted("commune:62498")
+    actor = Actor.objects.listed().filter(commune_code="62498").first()
     Actor.objects.filter(pk=actor.pk).update(territory_codes=["commune:00000"])
-    refresh_actor_territory()
-    assert "commune:62498" not in {code for _id, code in view_rows([actor.pk])}
+    refresh_derived()
+    assert counted("commune:62498") == before - 1
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         territories_imported.send(sender=None, summary=None)
     assert refreshes(callbacks) == 1
+    actor.refresh_from_db()
+    assert {"commune:62498", "departement:62", "region:32"} <= set(actor.territory_codes)
     refresh_derived()  # what the deferred job does
-    codes = {code for _id, code in view_rows([actor.pk])}
-    assert {"commune:62498", "departement:62", "region:32"} <= codes
+    assert counted("commune:62498") == before

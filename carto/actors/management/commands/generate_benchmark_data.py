@@ -21,7 +21,6 @@ STEPS = {
     "qpv": "QPV",
     "insert": "INSERT … SELECT (codes, vecteurs de recherche)",
     "rebuild": "index et clés étrangères reconstruits",
-    "derived": "tables dérivées",
     "analyze": "ANALYZE",
 }
 
@@ -129,7 +128,7 @@ class Command(BaseCommand):
             f"{report.total_seconds:.1f} s."
         )
         write(
-            "Vue de couverture rafraîchie ; la couverture précalculée suivra par la file de "
+            "La couverture précalculée et les cellules des tuiles suivront par la file de "
             "tâches (manage.py procrastinate worker), ou tout de suite : "
             "manage.py refresh_coverage."
         )
