@@ -67,12 +67,29 @@ def enriched_by_others(source: str, actor_ids: Iterable[int]) -> set[int]:
     )
 
 
+# The GIN indexes (themes, publics, territories, search) of the directory's tables that
+# the current role owns (only an owner may clean one; VACUUM does it otherwise).
+DIRECTORY_GIN = """
+SELECT i.indexrelid FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_am a ON a.oid = c.relam
+ WHERE a.amname = 'gin'
+   AND i.indrelid IN ('actors_actor'::regclass, 'actors_initiative'::regclass)
+   AND pg_has_role(current_user, c.relowner, 'MEMBER')
+"""
+
+
 def analyze_directory() -> None:
-    """Refresh the planner's statistics of the directory's tables after an import, so
-    that its estimates follow the data (a stale estimate turns an index scan into
-    thousands of repeated reach checks)."""
+    """After an import, bring the directory's tables in shape for reading: the planner's
+    statistics follow the data (a stale estimate turns an index scan into thousands of
+    repeated reach checks), and the entries written since the last VACUUM move from the
+    GIN indexes' pending lists into the indexes. Until then every filter on themes,
+    publics, territories or text reads the whole pending list (up to 4 MB an index): a
+    territory filter took 2.9 ms instead of 0.3 ms after `make demo`, measured on a
+    server without autovacuum."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE actors_actor; ANALYZE actors_initiative;")
+        cursor.execute(f"SELECT gin_clean_pending_list(indexrelid) FROM ({DIRECTORY_GIN}) gin")
 
 
 def attach_actors(ids: Iterable[int] | None = None) -> int:

@@ -107,6 +107,24 @@ class TestFranceServices:
         assert actors_fingerprint() == before
 
 
+def pending_gin_pages() -> int:
+    """Pages waiting in the pending lists of the directory's GIN indexes (cleaned here:
+    the count is what was waiting)."""
+    from carto.actors.services import DIRECTORY_GIN
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sum(gin_clean_pending_list(indexrelid)) FROM ({DIRECTORY_GIN}) g")
+        return cursor.fetchone()[0]
+
+
+def test_an_import_leaves_the_gin_indexes_without_pending_entries():
+    Actor.objects.filter(source="france_services").update(name="Renommé", themes=["sante"])
+    assert pending_gin_pages() > 0  # an update fills the pending lists (emptied here)
+    Actor.objects.filter(source="france_services").update(name="Encore", themes=["culture"])
+    FranceServicesImporter(departements=["62"]).run()  # an import leaves them empty
+    assert pending_gin_pages() == 0
+
+
 class TestAtomicAndPartial:
     def corrupted(self, data_dir, tmp_path, replace):
         path = tmp_path / "fs.csv"
