@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from carto.tables import settle
 from carto.territories.codes import Kind
 from carto.territories.models import Territory
 
@@ -67,29 +68,11 @@ def enriched_by_others(source: str, actor_ids: Iterable[int]) -> set[int]:
     )
 
 
-# The GIN indexes (themes, publics, territories, search) of the directory's tables that
-# the current role owns (only an owner may clean one; VACUUM does it otherwise).
-DIRECTORY_GIN = """
-SELECT i.indexrelid FROM pg_index i
-  JOIN pg_class c ON c.oid = i.indexrelid
-  JOIN pg_am a ON a.oid = c.relam
- WHERE a.amname = 'gin'
-   AND i.indrelid IN ('actors_actor'::regclass, 'actors_initiative'::regclass)
-   AND pg_has_role(current_user, c.relowner, 'MEMBER')
-"""
-
-
 def analyze_directory() -> None:
-    """After an import, bring the directory's tables in shape for reading: the planner's
-    statistics follow the data (a stale estimate turns an index scan into thousands of
-    repeated reach checks), and the entries written since the last VACUUM move from the
-    GIN indexes' pending lists into the indexes. Until then every filter on themes,
-    publics, territories or text reads the whole pending list (up to 4 MB an index): a
-    territory filter took 2.9 ms instead of 0.3 ms after `make demo`, measured on a
-    server without autovacuum."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE actors_actor; ANALYZE actors_initiative;")
-        cursor.execute(f"SELECT gin_clean_pending_list(indexrelid) FROM ({DIRECTORY_GIN}) gin")
+    """After an import, the directory's tables in shape for reading (carto.tables.settle):
+    the planner's statistics follow the data (a stale estimate turns an index scan into
+    thousands of repeated reach checks) and the GIN indexes hold what was written."""
+    settle("actors_actor", "actors_initiative")
 
 
 def attach_actors(ids: Iterable[int] | None = None) -> int:

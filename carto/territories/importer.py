@@ -20,6 +20,7 @@ from django.db import connection, transaction
 
 from carto.sources import SourceError
 from carto.srid import WGS84
+from carto.tables import settle
 
 from .codes import KIND_ORDER, Kind, search_key
 from .manifest import (
@@ -194,8 +195,7 @@ class TerritoryImporter:
             if dry_run:
                 transaction.set_rollback(True)
         if not dry_run:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE territories_territory; ANALYZE territories_territorypart;")
+            settle("territories_territory", "territories_territorypart")
             if any(summary.created.values()) or any(summary.updated.values()):
                 self.log("Rattachement des acteurs et initiatives aux territoires")
                 territories_imported.send(sender=type(self), summary=summary)

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from shapely.geometry import shape
 
+from carto import tables
 from carto.actors.importers import (
     ActorImporter,
     ActorRecord,
@@ -108,13 +109,7 @@ class TestFranceServices:
 
 
 def pending_gin_pages() -> int:
-    """Pages waiting in the pending lists of the directory's GIN indexes (cleaned here:
-    the count is what was waiting)."""
-    from carto.actors.services import DIRECTORY_GIN
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT sum(gin_clean_pending_list(indexrelid)) FROM ({DIRECTORY_GIN}) g")
-        return cursor.fetchone()[0]
+    return tables.pending_gin_pages("actors_actor", "actors_initiative")
 
 
 def test_an_import_leaves_the_gin_indexes_without_pending_entries():

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from shapely.geometry import shape
 
+from carto import tables
 from carto.territories.codes import Kind
 from carto.territories.importer import TerritoryImportError, import_territories
 from carto.territories.models import DatasetLoad, Territory, TerritoryPart
@@ -145,6 +146,18 @@ class TestIdempotence:
         assert (
             Territory.objects.filter(code="62498").count() == 2
         )  # the commune and its bassin de vie
+
+    def test_an_import_leaves_the_gin_indexes_without_pending_entries(self):
+        lens = Territory.objects.filter(kind=Kind.COMMUNE, code="62498")
+        lens.update(name="Lens (modifié)", name_search="lens modifie")
+        assert pending_gin_pages() > 0  # an update fills the pending lists (emptied here)
+        lens.update(name="Lens (encore)", name_search="lens encore")
+        import_territories()  # an import leaves them empty
+        assert pending_gin_pages() == 0
+
+
+def pending_gin_pages() -> int:
+    return tables.pending_gin_pages("territories_territory", "territories_territorypart")
 
 
 class TestOptions:
