@@ -24,8 +24,6 @@ Design choices:
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
 import json
 import os
@@ -185,20 +183,6 @@ def set_marker(key: str, value: dict | None) -> None:
             )
 
 
-def data_dir() -> Path:
-    from django.conf import settings
-
-    return Path(settings.CARTO_DATA_DIR)
-
-
-def all_departement_codes() -> list[str]:
-    """Every département code of the communes table (insee_dep), overseas included."""
-    path = data_dir() / "communes" / "communes_2025_points.csv"
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", newline="") as handle:
-        return sorted({row["insee_dep"] for row in csv.DictReader(handle) if row["insee_dep"]})
-
-
 def territory_count() -> dict[str, int]:
     with _cursor() as cursor:
         cursor.execute("SELECT kind, count(*) FROM territories_territory GROUP BY kind")
@@ -219,12 +203,8 @@ def ensure_territories(departements: str) -> dict:
     log(f"import des territoires ({departements}) : quelques minutes pour toute la France")
     try:
         call_command("import_territories", departements=[departements], verbosity=1)
-    except CommandError as exc:
-        if departements != "all":
-            raise
-        # Before `--departements all` existed: every code of the communes table.
-        log(f"« --departements all » refusé ({exc}) : la liste explicite des départements")
-        call_command("import_territories", departements=all_departement_codes(), verbosity=1)
+    except CommandError as exc:  # no data folder, a file missing: said as it is, no traceback
+        raise SystemExit(f"import des territoires impossible : {exc}") from exc
     elapsed = time.perf_counter() - started
     counts = territory_count()
     value = {**wanted, "seconds": round(elapsed, 1), "counts": counts}

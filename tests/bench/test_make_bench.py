@@ -194,3 +194,18 @@ def test_the_report_says_what_was_not_measured(tmp_path):
     text = document.read_text()
     assert "À garder." in text and "Fin." in text and "ancien" not in text
     assert "non disponible : pas de route /tiles/actors/14/1/1.pbf" in text
+
+
+def test_without_the_data_folder_it_says_what_is_missing(bench_database, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--database", bench_database, "--only", "near"],
+        cwd=ROOT,
+        env={**os.environ, "CARTO_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "import des territoires impossible" in result.stderr
+    assert f"{tmp_path}/communes" in result.stderr and "CARTO_DATA_DIR" in result.stderr
