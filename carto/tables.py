@@ -27,15 +27,12 @@ def settle(*tables: str) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-        cursor.execute(
-            f"SELECT gin_clean_pending_list(indexrelid) FROM ({OWN_GIN_INDEXES}) gin",
-            [list(tables)],
-        )
+    clean_pending_lists(*tables)
 
 
-def pending_gin_pages(*tables: str) -> int:
-    """Pages waiting in the pending lists of these tables' GIN indexes (cleaned by the
-    call: the count is what was waiting)."""
+def clean_pending_lists(*tables: str) -> int:
+    """Move what waits in the pending lists of these tables' GIN indexes into the indexes;
+    returns how many pages were waiting."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COALESCE(sum(gin_clean_pending_list(indexrelid)), 0) "

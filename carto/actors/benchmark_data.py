@@ -23,8 +23,9 @@ Design choices:
 - loading is one transaction: the previous synthetic actors go (a rerun replaces them,
   `source = "benchmark"` tells them apart; no other row is touched), the new rows are
   COPYed into a temporary table then written by one INSERT … SELECT, the directory's
-  change is announced (the derived tables follow by the task queue), and nothing is half-written on error. Bulk SQL bypasses
-  django-simple-history on purpose: synthetic actors have no history rows;
+  change is announced (the derived tables follow by the task queue), and nothing is
+  half-written on error. Bulk SQL bypasses django-simple-history on purpose: synthetic
+  actors have no history rows;
 - a large write (BULK_ROWS rows or more, outnumbering the actors that stay) follows
   PostgreSQL's « Populating a Database »: inside the transaction, which holds an
   exclusive lock on actors_actor, its indexes (but those behind a constraint) and the

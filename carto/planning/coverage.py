@@ -6,7 +6,8 @@ Design choices:
   into temporary tables; the rest is SQL in `sql/coverage.sql`, with named parameters,
   run in one transaction (the tables drop at commit).
 - Counts come from the territory codes stored on each actor at write time, grouped over
-  the matching actors (nothing to refresh when an actor changes); reach and distances are computed in SQL through the actors' GiST indexes (ST_DWithin on
+  the matching actors (nothing to refresh when an actor changes); reach and distances
+  are computed in SQL through a GiST index of the matching actors' points (ST_DWithin on
   geography, KNN `<->`), never by a Python loop over actors. Population is placed at
   each commune's town hall.
 - A programme (Cités éducatives, Petites villes de demain…) restricts the territories in
@@ -85,19 +86,20 @@ def _query(name: str, field: str | None = None) -> str:
     return sql.SQL(text).format(field=sql.Identifier(field)).as_string(connection.connection)
 
 
-def _fill(cursor, table: str, queryset) -> None:
-    """The ids a queryset selects into one of the temporary tables (a fixed name).
+def _fill(cursor, table: str, queryset) -> int:
+    """The ids a queryset selects into one of the temporary tables (a fixed name); returns
+    how many.
 
     The SELECT is the ORM's own compilation of the directory's filters, with its own
     positional parameters: run as it is, after a fixed INSERT."""
     select, params = queryset.order_by().values("id").query.sql_with_params()
     cursor.execute(f"INSERT INTO {TABLES[table]} (id) {select}", params)
+    return cursor.rowcount
 
 
-def _points(cursor) -> str:
+def _points(cursor, matching: int) -> str:
     """The matching actors' points for the reach and distance probes: "table" or "view"."""
-    cursor.execute("SELECT count(*) FROM coverage_actors")
-    kind = "table" if cursor.fetchone()[0] <= POINTS_TABLE_MAX else "view"
+    kind = "table" if matching <= POINTS_TABLE_MAX else "view"
     cursor.execute(_query(f"points_{kind}"))
     return kind
 
@@ -178,7 +180,9 @@ def coverage(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_query("create_tables"))
         if facets is None:
-            _fill(cursor, "coverage_actors", Actor.objects.listed().matching(matching))
+            matching_actors = _fill(
+                cursor, "coverage_actors", Actor.objects.listed().matching(matching)
+            )
         _fill(cursor, "coverage_initiatives", Initiative.objects.listed().matching(matching))
         everywhere = scope is None and not programmes and bbox is None
         if bbox is not None:
@@ -196,7 +200,7 @@ def coverage(
         points = None
         if facets is None:  # the live path's plans depend on the tables' sizes
             cursor.execute(_query("analyze_tables"))
-            points = _points(cursor)
+            points = _points(cursor, matching_actors)
         suffix = "" if facets is None else "_precomputed"
         if level == Kind.QPV:
             cursor.execute(_query("qpv" + suffix), {"facets": facets})

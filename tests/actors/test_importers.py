@@ -109,7 +109,7 @@ class TestFranceServices:
 
 
 def pending_gin_pages() -> int:
-    return tables.pending_gin_pages("actors_actor", "actors_initiative")
+    return tables.clean_pending_lists("actors_actor", "actors_initiative")
 
 
 def test_an_import_leaves_the_gin_indexes_without_pending_entries():

@@ -157,7 +157,7 @@ class TestIdempotence:
 
 
 def pending_gin_pages() -> int:
-    return tables.pending_gin_pages("territories_territory", "territories_territorypart")
+    return tables.clean_pending_lists("territories_territory", "territories_territorypart")
 
 
 class TestOptions:
